@@ -1,0 +1,58 @@
+# sigstack — the two commands a newcomer runs: `make up` and `make test`.
+# Everything a target needs is installed by the target itself (ARCHITECTURE §4).
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(VENV)/bin/pip
+DATA_DIR ?= $(HOME)/.sigstack
+HOST   ?= 127.0.0.1
+PORT   ?= 8080
+
+.PHONY: up test lint typecheck imports unit bench clean install install-test system-deps
+
+$(VENV)/.created:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	touch $@
+
+# Re-install only when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml $(VENV)/.created
+	$(PIP) install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.created
+	$(PIP) install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+# Debian packages the tests and benchmarks use (openssl, sqlite3 CLI, wrk load generator).
+# Installed with apt when we are root; otherwise we say what is missing.
+system-deps:
+	@bash scripts/system-deps.sh
+
+up: install
+	$(VENV)/bin/sigstack serve log --data-dir $(DATA_DIR) --host $(HOST) --port $(PORT)
+
+lint: install-test
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff format --check src tests benchmarks
+
+typecheck: install-test
+	$(VENV)/bin/mypy
+
+imports: install-test
+	$(VENV)/bin/lint-imports
+
+unit: install-test system-deps
+	$(VENV)/bin/pytest -q
+
+test: lint typecheck imports unit
+
+bench: install-test system-deps
+	$(PY) benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -1,0 +1,1 @@
+"""Servers (Starlette ASGI apps) and their storage."""

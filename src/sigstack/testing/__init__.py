@@ -1,0 +1,1 @@
+"""Helpers for tests (clock, keys). Nothing in the package imports this."""

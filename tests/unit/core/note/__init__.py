@@ -1,0 +1,1 @@
+"""Tests of sigstack.core.note: signed notes, checkpoints, cosignatures."""

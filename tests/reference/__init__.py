@@ -1,0 +1,1 @@
+"""Naive reference implementations used only to cross-check the real code."""

@@ -49,6 +49,12 @@ def register(commands: Any) -> None:
         default="FULL",
         help="FULL survives power loss; NORMAL survives a process crash only",
     )
+    log.add_argument(
+        "--validation-workers",
+        type=int,
+        default=max(1, (os.cpu_count() or 2) - 1),
+        help="processes that check entry signatures (default: cores - 1; 0 = in the event loop)",
+    )
     log.add_argument("--log-level", default="info")
     log.set_defaults(handler=_serve_log)
 
@@ -62,6 +68,7 @@ def _serve_log(args: argparse.Namespace) -> int:
         batch_max_age=args.batch_max_age,
         max_outstanding=args.max_outstanding,
         max_entry_bytes_v1=args.max_entry_bytes,
+        validation_workers=args.validation_workers,
     )
     data_dir = args.data_dir or default_data_dir()
     hostname = args.hostname or f"{args.host}:{args.port}"

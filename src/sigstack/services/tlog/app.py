@@ -26,6 +26,7 @@ from sigstack.services.tlog.openapi import openapi_document
 from sigstack.services.tlog.rekor_v1 import rekor_v1_routes
 from sigstack.services.tlog.rekor_v2 import rekor_v2_routes
 from sigstack.services.tlog.settings import LogSettings
+from sigstack.services.tlog.validator import EntryValidator
 from sigstack.services.tlog.storage.sqlite import SQLiteStorage
 
 __all__ = ["RekorLogs", "create_app", "open_logs"]
@@ -37,6 +38,7 @@ class RekorLogs:
 
     v1: TransparencyLog
     v2: TransparencyLog
+    validator: EntryValidator
 
 
 def open_logs(
@@ -68,6 +70,7 @@ def open_logs(
     return RekorLogs(
         v1=TransparencyLog(v1_store, v1_id, settings, clock),
         v2=TransparencyLog(v2_store, v2_id, settings, clock),
+        validator=EntryValidator(settings.validation_workers),
     )
 
 
@@ -76,6 +79,7 @@ def create_app(logs: RekorLogs) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await logs.validator.start()
         await logs.v1.start()
         await logs.v2.start()
         try:
@@ -83,6 +87,7 @@ def create_app(logs: RekorLogs) -> Starlette:
         finally:
             await logs.v1.stop()
             await logs.v2.stop()
+            await logs.validator.stop()
 
     async def healthz(request: Request) -> Response:
         return json_response(
@@ -94,8 +99,8 @@ def create_app(logs: RekorLogs) -> Starlette:
         return json_response(openapi_document())
 
     routes = [
-        *rekor_v1_routes(logs.v1),
-        *rekor_v2_routes(logs.v2),
+        *rekor_v1_routes(logs.v1, logs.validator),
+        *rekor_v2_routes(logs.v2, logs.validator),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/openapi.json", openapi, methods=["GET"]),
     ]

@@ -25,7 +25,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
-from sigstack.core.merkle.proof_builder import build_consistency_proof, build_inclusion_proof
+from sigstack.core.merkle.nodes import Nodes, consistency_nodes, inclusion_nodes
+from sigstack.core.merkle.proof_builder import node_hash_from_tiles
 from sigstack.core.merkle.tiles import TILE_WIDTH
 from sigstack.core.tlog.entries import CanonicalEntry
 from sigstack.errors import DuplicateEntryError, FormatError, NotFoundError, PushbackError
@@ -71,6 +72,7 @@ class TransparencyLog:
         self._closing = False
         self._executor = ThreadPoolExecutor(1, thread_name_prefix=f"tlog-writer-{identity.origin}")
         self._tiles: OrderedDict[tuple[int, int], bytes] = OrderedDict()
+        self._nodes: OrderedDict[tuple[int, int], bytes] = OrderedDict()
         self._sequencer: Sequencer | None = None
         self._integrator: Integrator | None = None
         self._publisher = Publisher(storage, identity.origin, [identity.note_signer])
@@ -240,12 +242,27 @@ class TransparencyLog:
 
         return read_tile
 
+    def _proof(self, nodes: Nodes, tree: TreeSnapshot) -> list[bytes]:
+        """Hashes for ``nodes`` (perfect subtrees: immutable, so cached) folded into a proof."""
+        cache = self._nodes
+        read_tile = self._tile_reader(tree)
+        hashes = []
+        for node in nodes.ids:
+            found = cache.get(node)
+            if found is None:
+                found = node_hash_from_tiles(node.level, node.index, read_tile)
+                cache[node] = found
+                if len(cache) > self.settings.node_cache_size:
+                    cache.popitem(last=False)
+            hashes.append(found)
+        return nodes.rehash(hashes)
+
     def inclusion_proof(self, index: int, published: Published | None = None) -> list[bytes]:
         """Audit path of leaf ``index`` in the tree of ``published`` (default: the latest)."""
         published = published or self.published
         if not 0 <= index < published.size:
             raise NotFoundError(f"index {index} is not in the tree of size {published.size}")
-        return build_inclusion_proof(index, published.size, self._tile_reader(published.tree))
+        return self._proof(inclusion_nodes(index, published.size), published.tree)
 
     def consistency_proof(self, size1: int, size2: int) -> list[bytes]:
         """Consistency proof between two tree sizes, both at most the published size."""
@@ -262,7 +279,7 @@ class TransparencyLog:
             )
         if size1 in (0, size2):
             return []
-        return build_consistency_proof(size1, size2, self._tile_reader(published.tree))
+        return self._proof(consistency_nodes(size1, size2), published.tree)
 
     def root_at(self, size: int) -> bytes:
         """Root hash of the tree at ``size`` (at most the published size)."""

@@ -21,12 +21,12 @@ from starlette.routing import Route
 
 from sigstack.core.keys import load_public_key, spki_der
 from sigstack.core.merkle.rfc6962 import leaf_hash
-from sigstack.core.tlog.entries import parse_proposed_entry_v1
 from sigstack.errors import DuplicateEntryError, FormatError, NotFoundError
 from sigstack.services._asgi import error_response, json_response, read_body, read_json
 from sigstack.services.tlog.log import TransparencyLog
 from sigstack.services.tlog.publisher import Published
 from sigstack.services.tlog.storage import StoredEntry
+from sigstack.services.tlog.validator import EntryValidator
 
 __all__ = ["rekor_v1_routes"]
 
@@ -55,8 +55,9 @@ def _int_param(request: Request, name: str, default: int | None = None) -> int:
 class RekorV1:
     """Request handlers for one Rekor v1 log."""
 
-    def __init__(self, log: TransparencyLog) -> None:
+    def __init__(self, log: TransparencyLog, validator: EntryValidator) -> None:
         self.log = log
+        self.validator = validator
         tree_id = log.identity.tree_id
         assert tree_id is not None
         self.tree_id = tree_id
@@ -157,7 +158,7 @@ class RekorV1:
 
     async def create(self, request: Request) -> Response:
         body = await read_body(request, self.log.settings.max_entry_bytes_v1)
-        entry = parse_proposed_entry_v1(body)
+        entry = await self.validator.validate(1, body)
         try:
             ack = await self.log.add(entry)
         except DuplicateEntryError as dup:
@@ -174,6 +175,12 @@ class RekorV1:
             201,
             {"Location": f"/api/v1/log/entries/{uuid}", "ETag": uuid},
         )
+
+    async def entries(self, request: Request) -> Response:
+        """One route for both methods, so that a 405 here lists both in ``Allow``."""
+        if request.method == "POST":
+            return await self.create(request)
+        return await self.get_by_index(request)
 
     async def get_by_index(self, request: Request) -> Response:
         index = _int_param(request, "logIndex")
@@ -205,7 +212,7 @@ class RekorV1:
                 results.append(self.render_entry(self.log.entry(index)))
         for i, proposed in enumerate(query.get("entries", [])):
             try:
-                entry = parse_proposed_entry_v1(json.dumps(proposed).encode())
+                entry = await self.validator.validate(1, json.dumps(proposed).encode())
             except FormatError as exc:
                 raise FormatError(exc.message, field=f"entries[{i}].{exc.field or ''}") from exc
             found = self.log.find(leaf_hash(entry.body))
@@ -272,16 +279,15 @@ def search_keys(query: dict[str, Any]) -> list[str]:
     return keys
 
 
-def rekor_v1_routes(log: TransparencyLog) -> list[Route]:
+def rekor_v1_routes(log: TransparencyLog, validator: EntryValidator) -> list[Route]:
     """Routes of the Rekor v1 API at the root paths."""
-    api = RekorV1(log)
+    api = RekorV1(log, validator)
     return [
         Route("/api/v1/log", api.log_info, methods=["GET"]),
         Route("/api/v1/log/publicKey", api.public_key, methods=["GET"]),
         Route("/api/v1/log/checkpoint", api.checkpoint_at, methods=["GET"]),
         Route("/api/v1/log/proof", api.proof, methods=["GET"]),
-        Route("/api/v1/log/entries", api.create, methods=["POST"]),
-        Route("/api/v1/log/entries", api.get_by_index, methods=["GET"]),
+        Route("/api/v1/log/entries", api.entries, methods=["GET", "POST"]),
         Route("/api/v1/log/entries/retrieve", api.retrieve, methods=["POST"]),
         Route("/api/v1/log/entries/retrieve/", api.retrieve, methods=["POST"]),
         Route("/api/v1/log/entries/{uuid}", api.get_by_uuid, methods=["GET"]),

@@ -19,10 +19,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from sigstack.core.merkle.tiles import TILE_WIDTH, parse_tile_path
-from sigstack.core.tlog.entries import parse_create_entry_request_v2
 from sigstack.errors import DuplicateEntryError
 from sigstack.services._asgi import error_response, json_response, read_body
 from sigstack.services.tlog.log import Acknowledgement, TransparencyLog
+from sigstack.services.tlog.validator import EntryValidator
 
 __all__ = ["rekor_v2_routes", "render_transparency_log_entry"]
 
@@ -49,12 +49,12 @@ def render_transparency_log_entry(log: TransparencyLog, ack: Acknowledgement, ki
     }
 
 
-def rekor_v2_routes(log: TransparencyLog) -> list[Route]:
+def rekor_v2_routes(log: TransparencyLog, validator: EntryValidator) -> list[Route]:
     """Routes of the Rekor v2 API and its tile reads, under ``/api/v2``."""
 
     async def create(request: Request) -> Response:
         body = await read_body(request, log.settings.max_entry_bytes_v2)
-        entry = parse_create_entry_request_v2(body)
+        entry = await validator.validate(2, body)
         try:
             ack = await log.add(entry)
         except DuplicateEntryError as dup:

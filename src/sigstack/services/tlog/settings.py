@@ -31,3 +31,8 @@ class LogSettings:
     tile_cache_size: int = 4096
     #: Most results one search returns.
     search_limit: int = 1000
+    #: Worker processes that check entry signatures (0: in the event loop). The CLI
+    #: defaults to one fewer than the cores, at least one.
+    validation_workers: int = 1
+    #: Perfect-subtree node hashes kept for proof building (immutable, ~100 B each).
+    node_cache_size: int = 262144

@@ -44,8 +44,20 @@ def free_port() -> int:
 def start_server(data_dir: Path, *extra: str) -> tuple[subprocess.Popen[bytes], str]:
     """``sigstack serve log`` on a free port; returns the process and its URL once healthy."""
     port = free_port()
-    cmd = [sys.executable, "-m", "sigstack", "serve", "log", "--data-dir", str(data_dir),
-           "--port", str(port), "--log-level", "warning", *extra]
+    cmd = [
+        sys.executable,
+        "-m",
+        "sigstack",
+        "serve",
+        "log",
+        "--data-dir",
+        str(data_dir),
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        *extra,
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120

@@ -84,9 +84,25 @@ def main() -> None:
         ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         out = subprocess.run(
-            [wrk, "-t", str(args.threads), "-c", str(args.connections), "-d", f"{args.seconds}s",
-             "--timeout", "10s", "-s", str(work / "post.lua"), url, "--", str(bodies)],
-            capture_output=True, text=True, check=True,
+            [
+                wrk,
+                "-t",
+                str(args.threads),
+                "-c",
+                str(args.connections),
+                "-d",
+                f"{args.seconds}s",
+                "--timeout",
+                "10s",
+                "-s",
+                str(work / "post.lua"),
+                url,
+                "--",
+                str(bodies),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
         elapsed = time.perf_counter() - t0
         ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -103,9 +119,13 @@ def main() -> None:
     wrk_cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
     latency = re.search(r"Latency\s+(\S+)\s+(\S+)\s+(\S+)", out)
     print(f"machine: {machine()}")
-    print(f"http write: wrk -t{args.threads} -c{args.connections} -d{args.seconds}s POST /api/v2/log/entries")
-    print(f"  {accepted:,} entries accepted (201) in {elapsed:.1f} s = {accepted / elapsed:,.0f} entries/s"
-          f" ({total:,} requests, {failed} non-2xx)")
+    print(
+        f"http write: wrk -t{args.threads} -c{args.connections} -d{args.seconds}s POST /api/v2/log/entries"
+    )
+    print(
+        f"  {accepted:,} entries accepted (201) in {elapsed:.1f} s = {accepted / elapsed:,.0f} entries/s"
+        f" ({total:,} requests, {failed} non-2xx)"
+    )
     if latency:
         print(f"  latency avg {latency.group(1)}, stdev {latency.group(2)}, max {latency.group(3)}")
     print(f"  CPU: server {server_cpu_s:.1f} s, wrk {wrk_cpu:.1f} s over {elapsed:.1f} s wall")

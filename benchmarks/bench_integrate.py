@@ -42,7 +42,9 @@ def build(data_dir: Path, leaves: int, batch: int) -> dict[str, float]:
         items = []
         for n in range(first, min(leaves, first + batch)):
             body = b'{"apiVersion":"0.0.2","kind":"bench","spec":{"n":%d,"pad":"%s"}}' % (n, filler)
-            items.append(Pending(CanonicalEntry("bench", "0.0.2", body, frozenset()), leaf_hash(body)))
+            items.append(
+                Pending(CanonicalEntry("bench", "0.0.2", body, frozenset()), leaf_hash(body))
+            )
         t0 = time.perf_counter()
         results = sequencer.sequence(items, 0)
         t1 = time.perf_counter()
@@ -52,8 +54,14 @@ def build(data_dir: Path, leaves: int, batch: int) -> dict[str, float]:
         t_int += t2 - t1
     total = time.perf_counter() - start
     storage.close()
-    return {"leaves": leaves, "total_s": total, "sequence_s": t_seq, "integrate_s": t_int,
-            "leaves_per_s": leaves / total, "integrate_leaves_per_s": leaves / t_int}
+    return {
+        "leaves": leaves,
+        "total_s": total,
+        "sequence_s": t_seq,
+        "integrate_s": t_int,
+        "leaves_per_s": leaves / total,
+        "integrate_leaves_per_s": leaves / t_int,
+    }
 
 
 def main() -> None:
@@ -65,8 +73,12 @@ def main() -> None:
     r = build(args.data_dir, args.leaves, args.batch)
     print(f"machine: {machine()}")
     print(f"integrate: {r['leaves']:,} leaves in {r['total_s']:.1f} s (batches of {args.batch})")
-    print(f"  sequence+integrate (entries, hashing, tiles, SQLite FULL): {r['leaves_per_s']:,.0f} leaves/s")
-    print(f"  integrate stage alone (hashing, tiles, SQLite):            {r['integrate_leaves_per_s']:,.0f} leaves/s")
+    print(
+        f"  sequence+integrate (entries, hashing, tiles, SQLite FULL): {r['leaves_per_s']:,.0f} leaves/s"
+    )
+    print(
+        f"  integrate stage alone (hashing, tiles, SQLite):            {r['integrate_leaves_per_s']:,.0f} leaves/s"
+    )
 
 
 if __name__ == "__main__":

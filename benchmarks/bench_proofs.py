@@ -53,9 +53,13 @@ def main() -> None:
         proc.terminate()
         proc.wait(30)
     print(f"machine: {machine()}")
-    print(f"proofs: {args.requests} random GET /api/v1/log/entries?logIndex= on a {args.leaves:,}-entry log")
-    print(f"  latency p50 {percentile(latencies, 50):.2f} ms, p99 {percentile(latencies, 99):.2f} ms,"
-          f" max {max(latencies):.2f} ms (client-measured, keep-alive)")
+    print(
+        f"proofs: {args.requests} random GET /api/v1/log/entries?logIndex= on a {args.leaves:,}-entry log"
+    )
+    print(
+        f"  latency p50 {percentile(latencies, 50):.2f} ms, p99 {percentile(latencies, 99):.2f} ms,"
+        f" max {max(latencies):.2f} ms (client-measured, keep-alive)"
+    )
     print(f"  server RSS {now:.0f} MB (peak {peak:.0f} MB)")
 
 

@@ -8,7 +8,7 @@ Verification raises; it never returns ``False``.
 
     Error
     ├── FormatError            input that does not parse or is not of the expected shape (HTTP 400)
-    │   └── UnsupportedError   well-formed, but a kind, version, algorithm or key type we do not accept
+    │   └── UnsupportedError   well-formed, but naming a kind, version, algorithm or key we refuse
     ├── VerificationError      a signature, proof or checkpoint that does not verify (HTTP 422)
     │   ├── SignatureError     a signature over an entry, note or SET does not verify
     │   └── ProofError         an inclusion or consistency proof does not lead to the expected root

@@ -41,9 +41,20 @@ def start_log(data_dir: Path, port: int | None = None, *extra: str) -> LiveLog:
     """Start a server process and wait until it answers /healthz."""
     port = port or free_port()
     cmd = [
-        sys.executable, "-m", "sigstack", "serve", "log",
-        "--data-dir", str(data_dir), "--host", "127.0.0.1", "--port", str(port),
-        "--log-level", "warning", *extra,
+        sys.executable,
+        "-m",
+        "sigstack",
+        "serve",
+        "log",
+        "--data-dir",
+        str(data_dir),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        *extra,
     ]
     log_file = open(data_dir.parent / f"server-{port}.log", "ab")  # noqa: SIM115
     proc = subprocess.Popen(cmd, stdout=log_file, stderr=subprocess.STDOUT, env=dict(os.environ))

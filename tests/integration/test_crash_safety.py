@@ -26,8 +26,14 @@ from tests.integration.conftest import start_log
 WRITERS = 8
 
 
-def _writer(url: str, version: int, stop: threading.Event, acked: list[tuple[int, bytes]],
-            notes: list[str], seed: int) -> None:
+def _writer(
+    url: str,
+    version: int,
+    stop: threading.Event,
+    acked: list[tuple[int, bytes]],
+    notes: list[str],
+    seed: int,
+) -> None:
     signer = Signer()
     n = 0
     with httpx.Client(base_url=url, timeout=10) as client:
@@ -49,7 +55,9 @@ def _writer(url: str, version: int, stop: threading.Event, acked: list[tuple[int
                 notes.append(anon["verification"]["inclusionProof"]["checkpoint"])
             else:
                 tle = r.json()
-                acked.append((int(tle["logIndex"]), leaf_hash(base64.b64decode(tle["canonicalizedBody"]))))
+                acked.append(
+                    (int(tle["logIndex"]), leaf_hash(base64.b64decode(tle["canonicalizedBody"])))
+                )
                 notes.append(tle["inclusionProof"]["checkpoint"]["envelope"])
 
 
@@ -71,7 +79,8 @@ def test_kill_9_loses_no_acknowledged_entry_and_stays_consistent(tmp_path: Path)
     notes: dict[int, list[str]] = {1: [], 2: []}
     threads = [
         threading.Thread(target=_writer, args=(server.url, v, stop, acked[v], notes[v], i))
-        for i in range(WRITERS) for v in (1, 2)
+        for i in range(WRITERS)
+        for v in (1, 2)
     ]
     for t in threads:
         t.start()
@@ -90,31 +99,51 @@ def test_kill_9_loses_no_acknowledged_entry_and_stays_consistent(tmp_path: Path)
         with httpx.Client(base_url=server.url, timeout=10) as client:
             # Rekor v1: every acknowledged entry is at its index, through the API.
             for index, leaf in acked[1]:
-                ((_, anon),) = client.get("/api/v1/log/entries", params={"logIndex": index}).json().items()
-                assert leaf_hash(base64.b64decode(anon["body"])) == leaf, f"v1 entry {index} changed"
-            head = open_checkpoint(client.get("/api/v1/log").json()["signedTreeHead"],
-                                   [ECDSANoteVerifier(host, v1_key)])
+                ((_, anon),) = (
+                    client.get("/api/v1/log/entries", params={"logIndex": index}).json().items()
+                )
+                assert leaf_hash(base64.b64decode(anon["body"])) == leaf, (
+                    f"v1 entry {index} changed"
+                )
+            head = open_checkpoint(
+                client.get("/api/v1/log").json()["signedTreeHead"],
+                [ECDSANoteVerifier(host, v1_key)],
+            )
             for note in set(notes[1]):
                 old = open_checkpoint(note, [ECDSANoteVerifier(host, v1_key)])
-                proof = client.get("/api/v1/log/proof",
-                                   params={"firstSize": old.size, "lastSize": head.size}).json()
-                verify_consistency(old.size, head.size, old.root_hash, head.root_hash,
-                                   [bytes.fromhex(h) for h in proof["hashes"]])
+                proof = client.get(
+                    "/api/v1/log/proof", params={"firstSize": old.size, "lastSize": head.size}
+                ).json()
+                verify_consistency(
+                    old.size,
+                    head.size,
+                    old.root_hash,
+                    head.root_hash,
+                    [bytes.fromhex(h) for h in proof["hashes"]],
+                )
 
             # Rekor v2: read tiles as a tlog-tiles client would, and prove it from them.
-            v2_head = open_checkpoint(client.get("/api/v2/checkpoint").text,
-                                      [Ed25519NoteVerifier(host, v2_key)])
-            _check_v2(client, v2_head, acked[2], {open_checkpoint(n, [Ed25519NoteVerifier(host, v2_key)])
-                                                   for n in set(notes[2])})
+            v2_head = open_checkpoint(
+                client.get("/api/v2/checkpoint").text, [Ed25519NoteVerifier(host, v2_key)]
+            )
+            _check_v2(
+                client,
+                v2_head,
+                acked[2],
+                {open_checkpoint(n, [Ed25519NoteVerifier(host, v2_key)]) for n in set(notes[2])},
+            )
             # And the log goes on at the next index.
-            r = client.post("/api/v2/log/entries", json=hashedrekord_v2(Signer(), b"after the crash"))
+            r = client.post(
+                "/api/v2/log/entries", json=hashedrekord_v2(Signer(), b"after the crash")
+            )
             assert r.status_code == 201 and int(r.json()["logIndex"]) == v2_head.size
     finally:
         server.stop()
 
 
-def _check_v2(client: httpx.Client, head: Checkpoint, acked: list[tuple[int, bytes]],
-              old: set[Checkpoint]) -> None:
+def _check_v2(
+    client: httpx.Client, head: Checkpoint, acked: list[tuple[int, bytes]], old: set[Checkpoint]
+) -> None:
     @functools.cache
     def read_tile(level: int, index: int) -> bytes:
         width = min(256, (head.size >> (8 * level)) - index * 256)
@@ -124,7 +153,9 @@ def _check_v2(client: httpx.Client, head: Checkpoint, acked: list[tuple[int, byt
 
     for index, leaf in acked:
         tile = read_tile(0, index // 256)
-        assert tile[(index % 256) * 32:(index % 256 + 1) * 32] == leaf, f"v2 entry {index} changed"
+        assert tile[(index % 256) * 32 : (index % 256 + 1) * 32] == leaf, (
+            f"v2 entry {index} changed"
+        )
     for checkpoint in old:
         proof = build_consistency_proof(checkpoint.size, head.size, read_tile)
         verify_consistency(checkpoint.size, head.size, checkpoint.root_hash, head.root_hash, proof)

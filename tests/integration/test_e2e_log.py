@@ -66,16 +66,26 @@ def as_bundle_entry(uuid_map: dict[str, Any]) -> TransparencyLogEntry:
 def verify_v1(anon: dict[str, Any], key: ec.EllipticCurvePublicKey, hostname: str) -> None:
     """Every check a sigstore client makes on a Rekor v1 entry, with our core code."""
     body = base64.b64decode(anon["body"])
-    spki = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    spki = key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     assert anon["logID"] == hashlib.sha256(spki).hexdigest()
     payload = promise_payload(body, anon["integratedTime"], anon["logID"], anon["logIndex"])
-    key.verify(base64.b64decode(anon["verification"]["signedEntryTimestamp"]), payload,
-               ec.ECDSA(hashes.SHA256()))
+    key.verify(
+        base64.b64decode(anon["verification"]["signedEntryTimestamp"]),
+        payload,
+        ec.ECDSA(hashes.SHA256()),
+    )
     proof = anon["verification"]["inclusionProof"]
     checkpoint = open_checkpoint(proof["checkpoint"], [ECDSANoteVerifier(hostname, key)])
     assert (checkpoint.size, checkpoint.root_hash.hex()) == (proof["treeSize"], proof["rootHash"])
-    verify_inclusion(proof["logIndex"], proof["treeSize"], leaf_hash(body),
-                     [bytes.fromhex(h) for h in proof["hashes"]], checkpoint.root_hash)
+    verify_inclusion(
+        proof["logIndex"],
+        proof["treeSize"],
+        leaf_hash(body),
+        [bytes.fromhex(h) for h in proof["hashes"]],
+        checkpoint.root_hash,
+    )
 
 
 def test_rekor_v1_hashedrekord_and_dsse_round_trip(live_log: LiveLog) -> None:
@@ -84,11 +94,15 @@ def test_rekor_v1_hashedrekord_and_dsse_round_trip(live_log: LiveLog) -> None:
     with httpx.Client(base_url=live_log.url) as client:
         key = v1_key(client)
         info = client.get("/api/v1/log").json()
-        assert info["treeSize"] == 0 and info["signedTreeHead"].startswith(f"{hostname} - {info['treeID']}\n")
+        assert info["treeSize"] == 0 and info["signedTreeHead"].startswith(
+            f"{hostname} - {info['treeID']}\n"
+        )
         uuids = []
         first = hashedrekord_v1(alice, b"hello")
-        for proposed, model in ((first, rekor_types.Hashedrekord),
-                                (dsse_v1(alice, b"hello"), rekor_types.Dsse)):
+        for proposed, model in (
+            (first, rekor_types.Hashedrekord),
+            (dsse_v1(alice, b"hello"), rekor_types.Dsse),
+        ):
             response = client.post("/api/v1/log/entries", json=proposed)
             assert response.status_code == 201, response.text
             answer = response.json()
@@ -102,7 +116,9 @@ def test_rekor_v1_hashedrekord_and_dsse_round_trip(live_log: LiveLog) -> None:
             model.model_validate_json(base64.b64decode(anon["body"]))
             uuids.append(uuid)
 
-            assert client.get("/api/v1/log/entries", params={"logIndex": anon["logIndex"]}).json().keys() == {uuid}
+            assert client.get(
+                "/api/v1/log/entries", params={"logIndex": anon["logIndex"]}
+            ).json().keys() == {uuid}
             again = client.get(f"/api/v1/log/entries/{uuid[16:]}").json()
             verify_v1(again[uuid], key, hostname)
 
@@ -117,10 +133,13 @@ def test_rekor_v1_hashedrekord_and_dsse_round_trip(live_log: LiveLog) -> None:
         by_email = client.post("/api/v1/index/retrieve", json={"email": "Alice@Example.com"}).json()
         assert set(uuids) <= set(by_email)
         pem = base64.b64encode(alice.public_pem).decode()
-        by_key = client.post("/api/v1/index/retrieve",
-                             json={"publicKey": {"format": "x509", "content": pem}}).json()
+        by_key = client.post(
+            "/api/v1/index/retrieve", json={"publicKey": {"format": "x509", "content": pem}}
+        ).json()
         assert set(uuids) <= set(by_key)
-        got = client.post("/api/v1/log/entries/retrieve/", json={"entryUUIDs": uuids, "logIndexes": [0]}).json()
+        got = client.post(
+            "/api/v1/log/entries/retrieve/", json={"entryUUIDs": uuids, "logIndexes": [0]}
+        ).json()
         assert [next(iter(m)) for m in got] == [*uuids, uuids[0]]
 
 
@@ -131,7 +150,11 @@ def test_rekor_v2_hashedrekord_and_dsse_round_trip(live_log: LiveLog) -> None:
     origin = f"127.0.0.1:{live_log.port}"
     raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     with httpx.Client(base_url=live_log.url) as client:
-        requests = [hashedrekord_v2(signer, b"one"), hashedrekord_v2(keyless, b"two"), dsse_v2(signer, b"three")]
+        requests = [
+            hashedrekord_v2(signer, b"one"),
+            hashedrekord_v2(keyless, b"two"),
+            dsse_v2(signer, b"three"),
+        ]
         leaves = []
         for request in requests:
             response = client.post("/api/v2/log/entries", json=request)
@@ -141,14 +164,25 @@ def test_rekor_v2_hashedrekord_and_dsse_round_trip(live_log: LiveLog) -> None:
             assert bytes(tle.log_id.key_id) == ed25519_key_id(origin, raw)
             body = bytes(tle.canonicalized_body)
             entry = Entry.model_validate_json(body)
-            assert (entry.kind, entry.api_version) == (tle.kind_version.kind, tle.kind_version.version)
+            assert (entry.kind, entry.api_version) == (
+                tle.kind_version.kind,
+                tle.kind_version.version,
+            )
             assert tle.inclusion_proof.checkpoint is not None
-            checkpoint = open_checkpoint(tle.inclusion_proof.checkpoint.envelope,
-                                         [Ed25519NoteVerifier(origin, key)], origin=origin)
+            checkpoint = open_checkpoint(
+                tle.inclusion_proof.checkpoint.envelope,
+                [Ed25519NoteVerifier(origin, key)],
+                origin=origin,
+            )
             assert checkpoint.size == tle.inclusion_proof.tree_size
             assert checkpoint.root_hash == bytes(tle.inclusion_proof.root_hash)
-            verify_inclusion(tle.inclusion_proof.log_index, checkpoint.size, leaf_hash(body),
-                             [bytes(h) for h in tle.inclusion_proof.hashes], checkpoint.root_hash)
+            verify_inclusion(
+                tle.inclusion_proof.log_index,
+                checkpoint.size,
+                leaf_hash(body),
+                [bytes(h) for h in tle.inclusion_proof.hashes],
+                checkpoint.root_hash,
+            )
             leaves.append(leaf_hash(body))
 
         duplicate = client.post("/api/v2/log/entries", json=requests[0])
@@ -162,8 +196,8 @@ def test_rekor_v2_hashedrekord_and_dsse_round_trip(live_log: LiveLog) -> None:
         bundle = client.get("/api/v2/tile/entries/000.p/3").content
         bodies, at = [], 0
         while at < len(bundle):
-            n = int.from_bytes(bundle[at:at + 2], "big")
-            bodies.append(bundle[at + 2:at + 2 + n])
+            n = int.from_bytes(bundle[at : at + 2], "big")
+            bodies.append(bundle[at + 2 : at + 2 + n])
             at += 2 + n
         assert [leaf_hash(b) for b in bodies] == leaves
         assert client.get("/api/v2/tile/0/000").status_code == 404
@@ -172,15 +206,29 @@ def test_rekor_v2_hashedrekord_and_dsse_round_trip(live_log: LiveLog) -> None:
 BAD_V1 = [
     pytest.param(b"{not json", 400, "found invalid JSON", id="malformed-json"),
     pytest.param(b"[]", 400, "", id="not-an-object"),
-    pytest.param(json.dumps({"kind": "rpm", "apiVersion": "0.0.1", "spec": {}}).encode(), 400, "rpm", id="unknown-kind"),
-    pytest.param(json.dumps({"kind": "hashedrekord", "apiVersion": "9.9.9", "spec": {}}).encode(), 400, "9.9.9", id="unknown-version"),
+    pytest.param(
+        json.dumps({"kind": "rpm", "apiVersion": "0.0.1", "spec": {}}).encode(),
+        400,
+        "rpm",
+        id="unknown-kind",
+    ),
+    pytest.param(
+        json.dumps({"kind": "hashedrekord", "apiVersion": "9.9.9", "spec": {}}).encode(),
+        400,
+        "9.9.9",
+        id="unknown-version",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("body", "status", "needle"), BAD_V1)
-def test_rekor_v1_refusals_write_nothing(live_log: LiveLog, body: bytes, status: int, needle: str) -> None:
+def test_rekor_v1_refusals_write_nothing(
+    live_log: LiveLog, body: bytes, status: int, needle: str
+) -> None:
     with httpx.Client(base_url=live_log.url) as client:
-        response = client.post("/api/v1/log/entries", content=body, headers={"Content-Type": "application/json"})
+        response = client.post(
+            "/api/v1/log/entries", content=body, headers={"Content-Type": "application/json"}
+        )
         assert response.status_code == status
         error = response.json()
         assert error["code"] == status and needle in error["message"]
@@ -196,13 +244,20 @@ def test_rekor_v1_field_errors_name_the_field(live_log: LiveLog) -> None:
         assert r.status_code == 400 and "spec.signature.content" in r.json()["message"]
 
         wrong_sig = hashedrekord_v1(signer, b"x")
-        wrong_sig["spec"]["signature"]["content"] = hashedrekord_v1(signer, b"y")["spec"]["signature"]["content"]
+        wrong_sig["spec"]["signature"]["content"] = hashedrekord_v1(signer, b"y")["spec"][
+            "signature"
+        ]["content"]
         r = client.post("/api/v1/log/entries", json=wrong_sig)
         assert r.status_code == 422 and "signature" in r.json()["message"]
 
         wrong_key = hashedrekord_v1(signer, b"x")
-        ed = ed25519.Ed25519PrivateKey.generate().public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        ed = (
+            ed25519.Ed25519PrivateKey.generate()
+            .public_key()
+            .public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+        )
         wrong_key["spec"]["signature"]["publicKey"]["content"] = base64.b64encode(ed).decode()
         r = client.post("/api/v1/log/entries", json=wrong_key)
         assert r.status_code == 400 and "Ed25519" in r.json()["message"]
@@ -225,7 +280,9 @@ def test_rekor_v2_refusals_write_nothing(live_log: LiveLog) -> None:
         r = client.post("/api/v2/log/entries", json=short)
         assert r.status_code == 400 and "digest" in r.json()["message"]
         forged = hashedrekord_v2(signer, b"a")
-        forged["hashedRekordRequestV002"]["signature"]["content"] = hashedrekord_v2(signer, b"b")["hashedRekordRequestV002"]["signature"]["content"]
+        forged["hashedRekordRequestV002"]["signature"]["content"] = hashedrekord_v2(signer, b"b")[
+            "hashedRekordRequestV002"
+        ]["signature"]["content"]
         r = client.post("/api/v2/log/entries", json=forged)
         assert r.status_code == 422
         note = client.get("/api/v2/checkpoint").text

@@ -30,19 +30,29 @@ def register(commands: Any) -> None:
     serve = commands.add_parser("serve", help="run a sigstack service")
     services = serve.add_subparsers(dest="service", metavar="SERVICE", required=True)
     log = services.add_parser("log", help="transparency log: Rekor v1 and v2 APIs")
-    log.add_argument("--data-dir", type=Path, default=None, help="state directory (default $SIGSTACK_HOME or ~/.sigstack)")
+    log.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="state directory (default $SIGSTACK_HOME or ~/.sigstack)",
+    )
     log.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     log.add_argument("--port", type=int, default=8080, help="port to bind (default 8080)")
     log.add_argument(
         "--hostname",
         default=None,
-        help="log name used in checkpoint origins on FIRST start (default HOST:PORT); kept afterwards",
+        help="log name in checkpoint origins, set on FIRST start (default HOST:PORT)",
     )
     defaults = LogSettings()
     log.add_argument("--batch-max-size", type=int, default=defaults.batch_max_size)
     log.add_argument("--batch-max-age", type=float, default=defaults.batch_max_age, help="seconds")
     log.add_argument("--max-outstanding", type=int, default=defaults.max_outstanding)
-    log.add_argument("--max-entry-bytes", type=int, default=defaults.max_entry_bytes_v1, help="Rekor v1 body limit")
+    log.add_argument(
+        "--max-entry-bytes",
+        type=int,
+        default=defaults.max_entry_bytes_v1,
+        help="Rekor v1 body limit",
+    )
     log.add_argument(
         "--sqlite-synchronous",
         choices=["FULL", "NORMAL"],
@@ -74,9 +84,16 @@ def _serve_log(args: argparse.Namespace) -> int:
     hostname = args.hostname or f"{args.host}:{args.port}"
     logs = open_logs(data_dir, hostname, settings, utc_now, synchronous=args.sqlite_synchronous)
     app = create_app(logs)
+    base = f"http://{args.host}:{args.port}"
     print(f"sigstack log serving http://{args.host}:{args.port} (data in {data_dir})", flush=True)
-    print(f"  Rekor v1: http://{args.host}:{args.port}/api/v1/log  origin {logs.v1.identity.origin!r}", flush=True)
-    print(f"  Rekor v2: http://{args.host}:{args.port}/api/v2/checkpoint  origin {logs.v2.identity.origin!r}", flush=True)
+    print(
+        f"  Rekor v1: {base}/api/v1/log  origin {logs.v1.identity.origin!r}",
+        flush=True,
+    )
+    print(
+        f"  Rekor v2: {base}/api/v2/checkpoint  origin {logs.v2.identity.origin!r}",
+        flush=True,
+    )
     uvicorn.run(
         app,
         host=args.host,

@@ -13,7 +13,7 @@ from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from sigstack.errors import EntryTooLargeError, Error, FormatError, PushbackError
 
@@ -22,7 +22,9 @@ __all__ = ["error_response", "exception_handlers", "json_response", "read_body",
 log = logging.getLogger("sigstack.services")
 
 
-def json_response(content: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+def json_response(
+    content: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
     """A compact JSON response."""
     body = json.dumps(content, separators=(",", ":")).encode()
     return Response(body, status, headers=headers, media_type="application/json")

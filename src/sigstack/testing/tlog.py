@@ -34,7 +34,9 @@ class Signer:
     """An ECDSA P-256 key, optionally with a self-signed certificate carrying an email SAN."""
 
     email: str | None = None
-    key: ec.EllipticCurvePrivateKey = field(default_factory=lambda: ec.generate_private_key(ec.SECP256R1()))
+    key: ec.EllipticCurvePrivateKey = field(
+        default_factory=lambda: ec.generate_private_key(ec.SECP256R1())
+    )
     certificate: x509.Certificate | None = None
 
     def __post_init__(self) -> None:
@@ -108,7 +110,9 @@ def hashedrekord_v1(signer: Signer, artifact: bytes) -> dict[str, Any]:
 def _statement(artifact: bytes) -> bytes:
     statement = {
         "_type": "https://in-toto.io/Statement/v1",
-        "subject": [{"name": "artifact", "digest": {"sha256": hashlib.sha256(artifact).hexdigest()}}],
+        "subject": [
+            {"name": "artifact", "digest": {"sha256": hashlib.sha256(artifact).hexdigest()}}
+        ],
         "predicateType": "https://sigstack.dev/test/v1",
         "predicate": {},
     }
@@ -141,7 +145,10 @@ def hashedrekord_v2(signer: Signer, artifact: bytes) -> dict[str, Any]:
     return {
         "hashedRekordRequestV002": {
             "digest": _b64(digest),
-            "signature": {"content": _b64(signer.sign_digest(digest)), "verifier": signer.verifier_v2()},
+            "signature": {
+                "content": _b64(signer.sign_digest(digest)),
+                "verifier": signer.verifier_v2(),
+            },
         }
     }
 

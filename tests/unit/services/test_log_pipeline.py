@@ -37,10 +37,13 @@ def entry(n: int, keys: frozenset[str] = frozenset()) -> CanonicalEntry:
     return CanonicalEntry("hashedrekord", "0.0.2", body, keys)
 
 
-def open_log(path: Path, identity: LogIdentity | None = None, **settings: object) -> TransparencyLog:
+def open_log(
+    path: Path, identity: LogIdentity | None = None, **settings: object
+) -> TransparencyLog:
     ident = identity or rekor_v2_identity(V2_KEY, "log.example")
-    return TransparencyLog(SQLiteStorage(path / "log.db", synchronous="NORMAL"), ident,
-                           LogSettings(**settings), clock)  # type: ignore[arg-type]
+    return TransparencyLog(
+        SQLiteStorage(path / "log.db", synchronous="NORMAL"), ident, LogSettings(**settings), clock
+    )  # type: ignore[arg-type]
 
 
 def verifier() -> Ed25519NoteVerifier:
@@ -71,17 +74,23 @@ async def test_inclusion_proofs_verify_for_every_index(tmp_path: Path) -> None:
         for index in range(published.size):
             body = log.entry(index).body
             proof = log.inclusion_proof(index)
-            verify_inclusion(index, published.size, leaf_hash(body), proof, published.checkpoint.root_hash)
+            verify_inclusion(
+                index, published.size, leaf_hash(body), proof, published.checkpoint.root_hash
+            )
     finally:
         await log.stop()
 
 
-async def test_duplicate_in_log_and_in_batch_are_refused_with_the_existing_index(tmp_path: Path) -> None:
+async def test_duplicate_in_log_and_in_batch_are_refused_with_the_existing_index(
+    tmp_path: Path,
+) -> None:
     log = open_log(tmp_path)
     await log.start()
     try:
         first = await log.add(entry(1))
-        with pytest.raises(DuplicateEntryError, match="already exists in the log at index 0") as err:
+        with pytest.raises(
+            DuplicateEntryError, match="already exists in the log at index 0"
+        ) as err:
             await log.add(entry(1))
         assert err.value.index == first.entry.index
         results = await asyncio.gather(log.add(entry(2)), log.add(entry(2)), return_exceptions=True)
@@ -100,7 +109,9 @@ async def test_pushback_when_too_many_entries_wait(tmp_path: Path) -> None:
     try:
         tasks = [asyncio.create_task(log.add(entry(i))) for i in range(5)]
         await asyncio.sleep(0)
-        with pytest.raises(PushbackError, match=r"5 entries wait for sequencing \(limit 5\)") as err:
+        with pytest.raises(
+            PushbackError, match=r"5 entries wait for sequencing \(limit 5\)"
+        ) as err:
             await log.add(entry(99))
         assert err.value.status == 503 and err.value.retry_after >= 1
         await asyncio.gather(*tasks)
@@ -134,10 +145,12 @@ async def test_restart_continues_the_log_consistently(tmp_path: Path) -> None:
 
 async def test_sequenced_but_unintegrated_entries_are_integrated_on_start(tmp_path: Path) -> None:
     storage = SQLiteStorage(tmp_path / "log.db", synchronous="NORMAL")
-    storage.sequence([
-        SequencedEntry(i, leaf_hash(entry(i).body), entry(i).body, 0, b"", frozenset())
-        for i in range(10)
-    ])
+    storage.sequence(
+        [
+            SequencedEntry(i, leaf_hash(entry(i).body), entry(i).body, 0, b"", frozenset())
+            for i in range(10)
+        ]
+    )
     storage.close()
     log = open_log(tmp_path)
     await log.start()
@@ -190,7 +203,9 @@ async def test_rekor_v1_identity_signs_a_promise_per_entry(tmp_path: Path) -> No
         ack = await log.add(entry(0))
         assert ack.entry.integrated_time == int(NOW.timestamp())
         assert ack.entry.inclusion_promise
-        cp = open_checkpoint(ack.published.note, [ECDSANoteVerifier("rekor.example", V1_KEY.public_key())])
+        cp = open_checkpoint(
+            ack.published.note, [ECDSANoteVerifier("rekor.example", V1_KEY.public_key())]
+        )
         assert cp.origin == "rekor.example - 1234"
     finally:
         await log.stop()

@@ -26,8 +26,8 @@ from sigstack.services.tlog.openapi import openapi_document
 from sigstack.services.tlog.rekor_v1 import rekor_v1_routes
 from sigstack.services.tlog.rekor_v2 import rekor_v2_routes
 from sigstack.services.tlog.settings import LogSettings
-from sigstack.services.tlog.validator import EntryValidator
 from sigstack.services.tlog.storage.sqlite import SQLiteStorage
+from sigstack.services.tlog.validator import EntryValidator
 
 __all__ = ["RekorLogs", "create_app", "open_logs"]
 
@@ -91,8 +91,11 @@ def create_app(logs: RekorLogs) -> Starlette:
 
     async def healthz(request: Request) -> Response:
         return json_response(
-            {"status": "ok", "rekorV1TreeSize": logs.v1.published.size,
-             "rekorV2TreeSize": logs.v2.published.size}
+            {
+                "status": "ok",
+                "rekorV1TreeSize": logs.v1.published.size,
+                "rekorV2TreeSize": logs.v2.published.size,
+            }
         )
 
     async def openapi(request: Request) -> Response:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sigstack.core.merkle.compact import CompactRange
 from sigstack.core.merkle.integrate import integrate
 from sigstack.core.merkle.tiles import TILE_WIDTH, partial_width
+from sigstack.errors import StorageError
 from sigstack.services.tlog.storage import LogStorage, TreeState
 
 __all__ = ["Integrator", "TreeSnapshot", "edge_tiles_of"]
@@ -33,10 +34,12 @@ class TreeSnapshot:
 
     def is_full_tile(self, level: int, index: int) -> bool:
         """Whether tile (level, index) is complete (immutable) in a tree of this size."""
-        return (index + 1) * TILE_WIDTH ** (level + 1) <= self.size
+        return (index + 1) << (8 * (level + 1)) <= self.size
 
 
-def edge_tiles_of(size: int, read: "dict[tuple[int, int], bytes] | LogStorage") -> dict[tuple[int, int], bytes]:
+def edge_tiles_of(
+    size: int, read: dict[tuple[int, int], bytes] | LogStorage
+) -> dict[tuple[int, int], bytes]:
     """The partial tiles at the right edge of a tree of ``size``, trimmed to their width."""
     edges: dict[tuple[int, int], bytes] = {}
     level = 0
@@ -44,11 +47,13 @@ def edge_tiles_of(size: int, read: "dict[tuple[int, int], bytes] | LogStorage") 
         width = partial_width(size, level)
         if width:
             index = size >> (8 * (level + 1))
-            data = read.get((level, index)) if isinstance(read, dict) else read.read_tile(level, index)
+            data = (
+                read.get((level, index)) if isinstance(read, dict) else read.read_tile(level, index)
+            )
             if data is None or len(data) < width * _HASH:
-                from sigstack.errors import StorageError
-
-                raise StorageError(f"tile {level}/{index} is missing or shorter than {width} hashes")
+                raise StorageError(
+                    f"tile {level}/{index} is missing or shorter than {width} hashes"
+                )
             edges[(level, index)] = data[: width * _HASH]
         level += 1
     return edges
@@ -70,7 +75,9 @@ class Integrator:
         """Integrated tree size."""
         return self._range.end
 
-    def integrate(self, leaf_hashes: Sequence[bytes]) -> tuple[TreeSnapshot, dict[tuple[int, int], bytes]]:
+    def integrate(
+        self, leaf_hashes: Sequence[bytes]
+    ) -> tuple[TreeSnapshot, dict[tuple[int, int], bytes]]:
         """Append leaves; return the new snapshot and the tiles that became full."""
         if not leaf_hashes:
             return self.snapshot, {}
@@ -83,8 +90,6 @@ class Integrator:
         self._range = result.range
         merged = {**self._edges, **result.tiles}
         self._edges = edge_tiles_of(new_size, merged)
-        full = {
-            key: data for key, data in result.tiles.items() if len(data) == TILE_WIDTH * _HASH
-        }
+        full = {key: data for key, data in result.tiles.items() if len(data) == TILE_WIDTH * _HASH}
         self.snapshot = TreeSnapshot(new_size, result.root, dict(self._edges))
         return self.snapshot, full

@@ -59,7 +59,9 @@ def load_or_create_ed25519_key(path: Path) -> ed25519.Ed25519PrivateKey:
     if path.exists():
         key = _load(path)
         if not isinstance(key, ed25519.Ed25519PrivateKey):
-            raise FormatError(f"{path}: expected an Ed25519 private key, found {type(key).__name__}")
+            raise FormatError(
+                f"{path}: expected an Ed25519 private key, found {type(key).__name__}"
+            )
         return key
     new = ed25519.Ed25519PrivateKey.generate()
     _write_private(path, _pkcs8(new))

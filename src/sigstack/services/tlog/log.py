@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sigstack.core.merkle.nodes import Nodes, consistency_nodes, inclusion_nodes
-from sigstack.core.merkle.proof_builder import node_hash_from_tiles
+from sigstack.core.merkle.proof_builder import node_hash_from_tiles, root_from_tiles
 from sigstack.core.merkle.tiles import TILE_WIDTH
 from sigstack.core.tlog.entries import CanonicalEntry
 from sigstack.errors import DuplicateEntryError, FormatError, NotFoundError, PushbackError
@@ -283,8 +283,6 @@ class TransparencyLog:
 
     def root_at(self, size: int) -> bytes:
         """Root hash of the tree at ``size`` (at most the published size)."""
-        from sigstack.core.merkle.proof_builder import root_from_tiles
-
         published = self.published
         if size == published.size:
             return published.checkpoint.root_hash

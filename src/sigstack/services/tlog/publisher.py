@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sigstack.core.note.checkpoint import Checkpoint, sign_checkpoint
-from sigstack.core.note.signed_note import NoteSigner
+from sigstack.core.note.checkpoint import Checkpoint, parse_checkpoint, sign_checkpoint
+from sigstack.core.note.signed_note import NoteSigner, parse_signed_note
 from sigstack.services.tlog.integrator import TreeSnapshot
 from sigstack.services.tlog.storage import LogStorage
 
@@ -35,7 +35,11 @@ class Publisher:
     """Signs and stores checkpoints for one log."""
 
     def __init__(
-        self, storage: LogStorage, origin: str, signers: Sequence[NoteSigner], extensions: tuple[str, ...] = ()
+        self,
+        storage: LogStorage,
+        origin: str,
+        signers: Sequence[NoteSigner],
+        extensions: tuple[str, ...] = (),
     ) -> None:
         self._storage = storage
         self._origin = origin
@@ -54,9 +58,6 @@ class Publisher:
 
 def restore(storage: LogStorage, tree: TreeSnapshot) -> Published | None:
     """The stored checkpoint for the current tree size, if one was published before a restart."""
-    from sigstack.core.note.checkpoint import parse_checkpoint
-    from sigstack.core.note.signed_note import parse_signed_note
-
     latest = storage.latest_checkpoint()
     if latest is None or latest[0] != tree.size:
         return None

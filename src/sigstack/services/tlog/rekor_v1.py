@@ -69,7 +69,9 @@ class RekorV1:
         """The 80-hex EntryID: tree ID ‖ leaf hash (rekor ``pkg/sharding``)."""
         return self.tree_prefix + leaf_hash.hex()
 
-    def render_entry(self, entry: StoredEntry, published: Published | None = None) -> dict[str, Any]:
+    def render_entry(
+        self, entry: StoredEntry, published: Published | None = None
+    ) -> dict[str, Any]:
         """``{EntryID: LogEntryAnon}`` with an inclusion proof against ``published``."""
         published = published or self.log.published
         proof = self.log.inclusion_proof(entry.index, published)
@@ -99,7 +101,8 @@ class RekorV1:
         if len(uuid) == 80:
             if uuid[:16].lower() != self.tree_prefix:
                 raise NotFoundError(
-                    f"entry {uuid} belongs to tree {uuid[:16]}; this log serves tree {self.tree_prefix}"
+                    f"entry {uuid} belongs to tree {uuid[:16]};"
+                    f" this log serves tree {self.tree_prefix}"
                 )
             uuid = uuid[16:]
         index = self.log.find(bytes.fromhex(uuid))
@@ -129,7 +132,9 @@ class RekorV1:
         """
         size = _int_param(request, "size")
         if size > self.log.published.size:
-            raise NotFoundError(f"size {size} is beyond the published size {self.log.published.size}")
+            raise NotFoundError(
+                f"size {size} is beyond the published size {self.log.published.size}"
+            )
         note = self.log.storage.checkpoint_at(size)
         if note is None:
             raise NotFoundError(f"no checkpoint was published at size {size}")
@@ -197,7 +202,9 @@ class RekorV1:
         for field in ("entryUUIDs", "logIndexes", "entries"):
             items = query.get(field, [])
             if not isinstance(items, list) or len(items) > _MAX_QUERY_ITEMS:
-                raise FormatError(f"expected a list of at most {_MAX_QUERY_ITEMS} items", field=field)
+                raise FormatError(
+                    f"expected a list of at most {_MAX_QUERY_ITEMS} items", field=field
+                )
         for uuid in query.get("entryUUIDs", []):
             if not isinstance(uuid, str):
                 raise FormatError(f"expected a string, found {uuid!r}", field="entryUUIDs")
@@ -207,7 +214,9 @@ class RekorV1:
                 continue
         for index in query.get("logIndexes", []):
             if not isinstance(index, int) or isinstance(index, bool) or index < 0:
-                raise FormatError(f"expected a non-negative integer, found {index!r}", field="logIndexes")
+                raise FormatError(
+                    f"expected a non-negative integer, found {index!r}", field="logIndexes"
+                )
             if index < self.log.published.size:
                 results.append(self.render_entry(self.log.entry(index)))
         for i, proposed in enumerate(query.get("entries", [])):
@@ -236,7 +245,12 @@ class RekorV1:
             keys, match_all=operator == "and", limit=self.log.settings.search_limit
         )
         size = self.log.published.size
-        leaves = [e.leaf_hash for i in indexes if i < size for e in self.log.storage.read_entries(i, i + 1)]
+        leaves = [
+            e.leaf_hash
+            for i in indexes
+            if i < size
+            for e in self.log.storage.read_entries(i, i + 1)
+        ]
         return json_response([self.entry_id(h) for h in leaves])
 
 
@@ -266,10 +280,14 @@ def search_keys(query: dict[str, Any]) -> list[str]:
             raise FormatError("expected {format, content}", field="publicKey")
         fmt = public_key.get("format", "x509")
         if fmt != "x509":
-            raise FormatError(f"only the x509 format is supported, found {fmt!r}", field="publicKey.format")
+            raise FormatError(
+                f"only the x509 format is supported, found {fmt!r}", field="publicKey.format"
+            )
         content = public_key.get("content")
         if not isinstance(content, str):
-            raise FormatError("expected base64 of a PEM public key or certificate", field="publicKey.content")
+            raise FormatError(
+                "expected base64 of a PEM public key or certificate", field="publicKey.content"
+            )
         try:
             raw = base64.b64decode(content, validate=True)
         except ValueError as exc:

@@ -30,7 +30,9 @@ _IMMUTABLE = "public, max-age=31536000, immutable"
 _SHORT = "public, max-age=1"
 
 
-def render_transparency_log_entry(log: TransparencyLog, ack: Acknowledgement, kind: str, version: str) -> dict[str, Any]:
+def render_transparency_log_entry(
+    log: TransparencyLog, ack: Acknowledgement, kind: str, version: str
+) -> dict[str, Any]:
     """protobuf-specs ``dev.sigstore.rekor.v1.TransparencyLogEntry`` in canonical protobuf JSON."""
     published = ack.published
     proof = log.inclusion_proof(ack.entry.index, published)

@@ -76,7 +76,12 @@ class Sequencer:
                     promise_payload(item.entry.body, now, self._log_id_hex, index)
                 )
             stored = SequencedEntry(
-                index, item.leaf_hash, item.entry.body, integrated_time, promise, item.entry.index_keys
+                index,
+                item.leaf_hash,
+                item.entry.body,
+                integrated_time,
+                promise,
+                item.entry.index_keys,
             )
             seen[item.leaf_hash] = index
             fresh.append(stored)

@@ -76,7 +76,10 @@ class EntryValidator:
             # Warm every worker so the first requests do not pay for imports.
             loop = asyncio.get_running_loop()
             await asyncio.gather(
-                *(loop.run_in_executor(self._pool, _validate_batch, []) for _ in range(self._workers))
+                *(
+                    loop.run_in_executor(self._pool, _validate_batch, [])
+                    for _ in range(self._workers)
+                )
             )
 
     async def stop(self) -> None:

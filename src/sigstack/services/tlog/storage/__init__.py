@@ -104,7 +104,9 @@ class LogStorage(Protocol):
         """Stored bytes of a tile (full, or the partial right-edge prefix), or None."""
         ...
 
-    def integrate(self, old_size: int, state: TreeState, tiles: Mapping[tuple[int, int], bytes]) -> None:
+    def integrate(
+        self, old_size: int, state: TreeState, tiles: Mapping[tuple[int, int], bytes]
+    ) -> None:
         """Write tiles and the new state atomically if the stored size is still ``old_size``."""
         ...
 

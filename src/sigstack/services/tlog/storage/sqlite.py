@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from sigstack.errors import StorageError
 from sigstack.services.tlog.storage import SequencedEntry, StoredEntry, TreeState
@@ -35,7 +36,10 @@ CREATE TABLE IF NOT EXISTS tiles (
     level INTEGER NOT NULL, idx INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (level, idx)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS tree (
-    id INTEGER PRIMARY KEY CHECK (id = 0), size INTEGER NOT NULL, range BLOB NOT NULL, root BLOB NOT NULL
+    id INTEGER PRIMARY KEY CHECK (id = 0),
+    size INTEGER NOT NULL,
+    range BLOB NOT NULL,
+    root BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS checkpoints (size INTEGER PRIMARY KEY, note TEXT NOT NULL);
 """
@@ -59,7 +63,9 @@ class SQLiteStorage:
         self._lock = threading.Lock()
 
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None, timeout=30)
+        conn = sqlite3.connect(
+            self._path, check_same_thread=False, isolation_level=None, timeout=30
+        )
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute(f"PRAGMA synchronous={self._synchronous}")
         conn.execute("PRAGMA cache_size=-65536")
@@ -90,7 +96,7 @@ class SQLiteStorage:
             except sqlite3.Error as exc:
                 raise StorageError(f"{what} failed: {exc}") from exc
 
-    def _read(self, sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
+    def _read(self, sql: str, params: Sequence[object] = ()) -> list[Any]:
         try:
             return self._reader.execute(sql, params).fetchall()
         except sqlite3.Error as exc:
@@ -110,7 +116,7 @@ class SQLiteStorage:
 
     def sequenced_size(self) -> int:
         rows = self._read("SELECT COALESCE(MAX(idx) + 1, 0) FROM entries")
-        return int(rows[0][0])  # type: ignore[call-overload]
+        return int(rows[0][0])
 
     def sequence(self, entries: Sequence[SequencedEntry]) -> None:
         if not entries:
@@ -119,7 +125,8 @@ class SQLiteStorage:
             (next_index,) = conn.execute("SELECT COALESCE(MAX(idx) + 1, 0) FROM entries").fetchone()
             if entries[0].index != next_index:
                 raise StorageError(
-                    f"sequencing conflict: batch starts at {entries[0].index}, log is at {next_index}"
+                    f"sequencing conflict: batch starts at {entries[0].index},"
+                    f" log is at {next_index}"
                 )
             conn.executemany(
                 "INSERT INTO entries (idx, leaf_hash, body, integrated_time, promise)"
@@ -143,7 +150,7 @@ class SQLiteStorage:
                 f"SELECT leaf_hash, idx FROM entries WHERE leaf_hash IN ({marks})",  # noqa: S608
                 chunk,
             ):
-                found[bytes(leaf)] = int(idx)  # type: ignore[arg-type,call-overload]
+                found[bytes(leaf)] = int(idx)
         return found
 
     def read_entries(self, start: int, end: int) -> list[StoredEntry]:
@@ -152,16 +159,13 @@ class SQLiteStorage:
             " WHERE idx >= ? AND idx < ? ORDER BY idx",
             (start, end),
         )
-        return [
-            StoredEntry(int(i), bytes(h), bytes(b), int(t), bytes(p))  # type: ignore[arg-type,call-overload]
-            for i, h, b, t, p in rows
-        ]
+        return [StoredEntry(int(i), bytes(h), bytes(b), int(t), bytes(p)) for i, h, b, t, p in rows]
 
     def read_leaf_hashes(self, start: int, end: int) -> list[bytes]:
         rows = self._read(
             "SELECT leaf_hash FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx", (start, end)
         )
-        return [bytes(r[0]) for r in rows]  # type: ignore[call-overload]
+        return [bytes(r[0]) for r in rows]
 
     def search(self, keys: Sequence[str], *, match_all: bool, limit: int) -> list[int]:
         if not keys:
@@ -176,7 +180,7 @@ class SQLiteStorage:
         else:
             sql = f"SELECT DISTINCT idx FROM search WHERE key IN ({marks}) ORDER BY idx LIMIT ?"  # noqa: S608
             params = [*keys, limit]
-        return [int(r[0]) for r in self._read(sql, params)]  # type: ignore[call-overload]
+        return [int(r[0]) for r in self._read(sql, params)]
 
     # -- integration --------------------------------------------------------------------
 
@@ -185,11 +189,11 @@ class SQLiteStorage:
         if not rows:
             return TreeState(0, b"", _EMPTY_ROOT)
         size, rng, root = rows[0]
-        return TreeState(int(size), bytes(rng), bytes(root))  # type: ignore[call-overload,arg-type]
+        return TreeState(int(size), bytes(rng), bytes(root))
 
     def read_tile(self, level: int, index: int) -> bytes | None:
         rows = self._read("SELECT data FROM tiles WHERE level = ? AND idx = ?", (level, index))
-        return bytes(rows[0][0]) if rows else None  # type: ignore[call-overload]
+        return bytes(rows[0][0]) if rows else None
 
     def integrate(
         self, old_size: int, state: TreeState, tiles: Mapping[tuple[int, int], bytes]
@@ -214,11 +218,13 @@ class SQLiteStorage:
 
     def put_checkpoint(self, size: int, note: str) -> None:
         with self._write("publishing") as conn:
-            conn.execute("INSERT OR IGNORE INTO checkpoints (size, note) VALUES (?, ?)", (size, note))
+            conn.execute(
+                "INSERT OR IGNORE INTO checkpoints (size, note) VALUES (?, ?)", (size, note)
+            )
 
     def latest_checkpoint(self) -> tuple[int, str] | None:
         rows = self._read("SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1")
-        return (int(rows[0][0]), str(rows[0][1])) if rows else None  # type: ignore[call-overload]
+        return (int(rows[0][0]), str(rows[0][1])) if rows else None
 
     def checkpoint_at(self, size: int) -> str | None:
         rows = self._read("SELECT note FROM checkpoints WHERE size = ?", (size,))
@@ -226,7 +232,7 @@ class SQLiteStorage:
 
     def checkpoints(self) -> list[tuple[int, str]]:
         rows = self._read("SELECT size, note FROM checkpoints ORDER BY size")
-        return [(int(s), str(n)) for s, n in rows]  # type: ignore[call-overload]
+        return [(int(s), str(n)) for s, n in rows]
 
     def close(self) -> None:
         self._writer.close()

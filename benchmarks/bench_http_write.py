@@ -68,6 +68,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=128)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--bodies", type=int, default=120_000)
+    parser.add_argument("--server-arg", action="append", default=[], help="extra serve flag")
     args = parser.parse_args()
     wrk = shutil.which("wrk")
     if wrk is None:
@@ -78,7 +79,7 @@ def main() -> None:
     bodies = work / "bodies.jsonl"
     make_bodies(bodies, args.bodies, args.threads)
     (work / "post.lua").write_text(LUA)
-    proc, url = start_server(work / "data")
+    proc, url = start_server(work / "data", *args.server_arg)
     try:
         before = httpx.get(url + "/api/v2/checkpoint").text.splitlines()[1]
         ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)

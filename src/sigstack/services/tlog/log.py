@@ -1,7 +1,8 @@
 """One transparency log instance: batches writes through the three stages and serves reads.
 
 Writes: :meth:`TransparencyLog.add` queues a validated entry; a background task
-takes batches (``batch_max_size`` entries or ``batch_max_age`` seconds) and runs
+takes batches (group commit: everything waiting when the writer is free, at most
+``batch_max_size``; ``batch_max_age`` can make it wait longer) and runs
 sequence → integrate → publish on ONE writer thread, then resolves every
 waiter with the published checkpoint that covers it. A request is therefore
 acknowledged only when its entry is durable and committed to by a signed

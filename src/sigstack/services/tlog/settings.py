@@ -17,9 +17,11 @@ class LogSettings:
 
     #: Sequence a batch when this many entries wait (tessera default 256).
     batch_max_size: int = 256
-    #: ... or when the oldest has waited this long, in seconds (tessera: 250 ms; we
-    #: answer faster because every request waits for its checkpoint).
-    batch_max_age: float = 0.02
+    #: ... or when the oldest has waited this long, in seconds. 0 (the default) is group
+    #: commit: the single writer starts a batch as soon as it is free, taking everything
+    #: that waits. Tessera waits 250 ms to make fewer checkpoints; here every request waits
+    #: for its checkpoint, so waiting only adds latency (measured in docs/benchmarks.md).
+    batch_max_age: float = 0.0
     #: Refuse new entries with 503 + Retry-After when this many wait (tessera pushback 4096).
     max_outstanding: int = 4096
     #: Largest Rekor v1 request body, in bytes (413 above it).

@@ -29,7 +29,7 @@ def main() -> None:
     args = parser.parse_args()
     marker = args.data_dir / f".built-{args.leaves}"
     if not marker.exists():
-        build(args.data_dir, args.leaves, 1024)
+        build(args.data_dir, args.leaves, 4096)
         marker.touch()
     proc, url = start_server(args.data_dir)
     try:

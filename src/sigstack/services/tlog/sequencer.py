@@ -16,7 +16,7 @@ from sigstack.core.merkle.rfc6962 import leaf_hash
 from sigstack.core.tlog.entries import CanonicalEntry
 from sigstack.core.tlog.promise import promise_payload
 from sigstack.errors import DuplicateEntryError
-from sigstack.services.tlog.storage import LogStorage, SequencedEntry
+from sigstack.services.tlog.storage import DuplicateLeafError, LogStorage, SequencedEntry
 
 __all__ = ["PromiseSigner", "Sequencer", "promise_payload"]
 
@@ -52,7 +52,26 @@ class Sequencer:
         self, batch: Sequence[Pending], now: int
     ) -> list[SequencedEntry | DuplicateEntryError]:
         """Sequence ``batch``; one result per input: its stored form, or why it is a duplicate."""
-        existing = self._storage.find_leaf_hashes([p.leaf_hash for p in batch])
+        # Optimistic: duplicates are rare, so assign indexes to the whole batch and let
+        # storage check uniqueness atomically with the write; on a conflict it names the
+        # existing leaves and the batch is assigned again without them.
+        fresh, results = self._assign(batch, {}, now)
+        try:
+            try:
+                self._storage.sequence(fresh)
+            except DuplicateLeafError as dup:
+                fresh, results = self._assign(batch, dup.existing, now)
+                self._storage.sequence(fresh)
+        except Exception:
+            self.next_index = self._storage.sequenced_size()
+            raise
+        self.next_index += len(fresh)
+        return results
+
+    def _assign(
+        self, batch: Sequence[Pending], existing: dict[bytes, int], now: int
+    ) -> tuple[list[SequencedEntry], list[SequencedEntry | DuplicateEntryError]]:
+        """Indexes (and v1 promises) for entries not in ``existing`` nor earlier in the batch."""
         results: list[SequencedEntry | DuplicateEntryError] = []
         fresh: list[SequencedEntry] = []
         seen: dict[bytes, int] = {}
@@ -87,10 +106,4 @@ class Sequencer:
             fresh.append(stored)
             results.append(stored)
             index += 1
-        try:
-            self._storage.sequence(fresh)
-        except Exception:
-            self.next_index = self._storage.sequenced_size()
-            raise
-        self.next_index = index
-        return results
+        return fresh, results

@@ -25,7 +25,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-__all__ = ["LogStorage", "SequencedEntry", "StoredEntry", "TreeState"]
+from sigstack.errors import StorageError
+
+__all__ = ["DuplicateLeafError", "LogStorage", "SequencedEntry", "StoredEntry", "TreeState"]
+
+
+class DuplicateLeafError(StorageError):
+    """``sequence`` found leaf hashes already in the log; nothing of the batch was written.
+
+    ``existing`` maps each such leaf hash to its index.
+    """
+
+    def __init__(self, existing: dict[bytes, int]) -> None:
+        super().__init__(f"{len(existing)} leaves of the batch are already in the log")
+        self.existing = existing
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,8 +88,9 @@ class LogStorage(Protocol):
     def sequence(self, entries: Sequence[SequencedEntry]) -> None:
         """Write a batch atomically. ``entries[0].index`` must equal ``sequenced_size()``.
 
-        Raises StorageError if another writer sequenced first or a leaf hash is
-        already present; nothing is written then.
+        Leaf hashes are unique in a log, checked atomically with the write: raises
+        DuplicateLeafError (with the existing indexes) if any is already present, and
+        StorageError if another writer sequenced first; nothing is written then.
         """
         ...
 

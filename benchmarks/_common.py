@@ -73,12 +73,21 @@ def start_server(data_dir: Path, *extra: str) -> tuple[subprocess.Popen[bytes], 
     raise RuntimeError("server did not start")
 
 
+def _children(pid: int) -> list[int]:
+    kids: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        text = (task / "children").read_text().split()
+        kids.extend(int(k) for k in text)
+    return kids
+
+
 def rss_mb(pid: int) -> tuple[float, float]:
-    """Current and peak resident memory of a process, in MB."""
+    """Current and peak resident memory of a process and all its children, in MB."""
     now = peak = 0.0
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            now = int(line.split()[1]) / 1024
-        elif line.startswith("VmHWM:"):
-            peak = int(line.split()[1]) / 1024
+    for proc in [pid, *_children(pid)]:
+        for line in Path(f"/proc/{proc}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                now += int(line.split()[1]) / 1024
+            elif line.startswith("VmHWM:"):
+                peak += int(line.split()[1]) / 1024
     return now, peak

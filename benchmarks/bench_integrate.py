@@ -73,8 +73,10 @@ def main() -> None:
     args = parser.parse_args()
     r = build(args.data_dir, args.leaves, args.batch)
     print(f"machine: {machine()}")
-    print(f"integrate: {r['leaves']:,} leaves, batches of {args.batch}; {r['total_s']:.1f} s"
-          f" with the benchmark's own body building, {r['sequence_s'] + r['integrate_s']:.1f} s in the stages")
+    print(
+        f"integrate: {r['leaves']:,} leaves, batches of {args.batch}; {r['total_s']:.1f} s"
+        f" with the benchmark's own body building, {r['sequence_s'] + r['integrate_s']:.1f} s in the stages"
+    )
     print(
         f"  sequence+integrate (entries, hashing, tiles, SQLite FULL): {r['leaves_per_s']:,.0f} leaves/s"
     )

@@ -59,7 +59,9 @@ def main() -> None:
         f"  latency p50 {percentile(latencies, 50):.2f} ms, p99 {percentile(latencies, 99):.2f} ms,"
         f" max {max(latencies):.2f} ms (client-measured, keep-alive)"
     )
-    print(f"  server RSS {now:.0f} MB (peak {peak:.0f} MB), main process and validation worker together")
+    print(
+        f"  server RSS {now:.0f} MB (peak {peak:.0f} MB), main process and validation worker together"
+    )
 
 
 if __name__ == "__main__":

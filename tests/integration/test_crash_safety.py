@@ -61,6 +61,14 @@ def _writer(
                 notes.append(tle["inclusionProof"]["checkpoint"]["envelope"])
 
 
+def _children(pid: int) -> list[int]:
+    return [
+        int(c)
+        for task in Path(f"/proc/{pid}/task").iterdir()
+        for c in (task / "children").read_text().split()
+    ]
+
+
 def _keys(data_dir: Path) -> tuple[ec.EllipticCurvePublicKey, ed25519.Ed25519PublicKey]:
     k1 = serialization.load_pem_private_key((data_dir / "keys/rekor-v1.pem").read_bytes(), None)
     k2 = serialization.load_pem_private_key((data_dir / "keys/rekor-v2.pem").read_bytes(), None)
@@ -85,6 +93,8 @@ def test_kill_9_loses_no_acknowledged_entry_and_stays_consistent(tmp_path: Path)
     for t in threads:
         t.start()
     time.sleep(3)
+    workers = _children(server.process.pid)
+    assert workers, "the server should run its validation workers as child processes"
     server.process.send_signal(signal.SIGKILL)
     server.process.wait(10)
     stop.set()
@@ -92,6 +102,12 @@ def test_kill_9_loses_no_acknowledged_entry_and_stays_consistent(tmp_path: Path)
         t.join(15)
     assert len(acked[1]) > 50 and len(acked[2]) > 50, "the writers did not get going"
     print(f"acknowledged before kill -9: v1 {len(acked[1])}, v2 {len(acked[2])}")
+
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    alive = [pid for pid in workers if Path(f"/proc/{pid}").exists()]
+    assert not alive, f"validation workers {alive} outlived the killed server"
 
     server = start_log(data, port)
     try:

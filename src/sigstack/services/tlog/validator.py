@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 
@@ -46,6 +49,18 @@ def _validate_batch(items: list[tuple[int, bytes]]) -> list[_Outcome]:
     return out
 
 
+def _exit_with_parent(parent: int) -> None:
+    """Worker initializer: leave when the server process is gone, even after ``kill -9``
+    (a killed parent cannot shut its pool down, and the worker would linger forever)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 def _rebuild(outcome: tuple[str, str, str | None]) -> errors.Error:
     name, message, field = outcome
     cls = getattr(errors, name, None)
@@ -71,7 +86,10 @@ class EntryValidator:
         """Start the worker processes (spawned: the server has threads; fork is unsafe)."""
         if self._workers > 0:
             self._pool = ProcessPoolExecutor(
-                self._workers, mp_context=multiprocessing.get_context("spawn")
+                self._workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_exit_with_parent,
+                initargs=(os.getpid(),),
             )
             # Warm every worker so the first requests do not pay for imports.
             loop = asyncio.get_running_loop()

@@ -92,7 +92,8 @@ def register(commands: Any) -> None:
     search = sub.add_parser(
         "search",
         parents=[common],
-        help="list entry UUIDs from the log's search index (best effort, unprovable)",
+        help="list entry UUIDs from the log's search index (kept in step with the log, but"
+        " a server could omit results: --verify checks each one it returns)",
     )
     search.add_argument("--sha256", metavar="HEX", help="artifact digest")
     search.add_argument("--email", help="email in a signing certificate")

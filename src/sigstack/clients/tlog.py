@@ -415,7 +415,9 @@ class RekorV1Client(_Closing):
         subject: str | None = None,
         operator: str = "or",
     ) -> list[str]:
-        """``POST /api/v1/index/retrieve``: entry UUIDs matching the query (best effort).
+        """``POST /api/v1/index/retrieve``: entry UUIDs matching the query.
+
+        The index is written with the entries, but an answer is not a proof of absence.
 
         ``hash`` is ``"sha256:<hex>"`` (a bare 64-hex value means SHA-256).
         """

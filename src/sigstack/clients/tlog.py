@@ -16,27 +16,28 @@ map to the matching error (404 → :class:`~sigstack.errors.NotFoundError`, 409 
 from __future__ import annotations
 
 import base64
-import binascii
-import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from types import TracebackType
-from typing import Any, Self
 
 import httpx
 
-from sigstack import __version__
+from sigstack.clients._http import DEFAULT_TIMEOUT, Closing, HttpClient, decode_json
+from sigstack.clients._tlog_wire import (
+    ConsistencyProof,
+    LogInfo,
+    TransparencyLogEntryV2,
+    from_hex,
+    json_int,
+    json_object,
+    json_str,
+    parse_log_entry_v1,
+    parse_transparency_log_entry_v2,
+    shape_error,
+)
 from sigstack.core.merkle.tiles import entries_path, tile_path
-from sigstack.core.tlog.verify import InclusionProof, LogEntryV1
+from sigstack.core.tlog.verify import LogEntryV1
 from sigstack.errors import (
-    DuplicateEntryError,
-    EntryTooLargeError,
-    Error,
     FormatError,
-    NetworkError,
-    NotFoundError,
-    PushbackError,
 )
 
 __all__ = [
@@ -49,320 +50,8 @@ __all__ = [
     "parse_log_entry_v1",
 ]
 
-#: Seconds to wait for connect, read and write (an entry write waits for integration).
-DEFAULT_TIMEOUT = 30.0
-_USER_AGENT = f"sigstack/{__version__}"
-_INDEX_IN_MESSAGE = re.compile(r"at index (\d+)")
-_UUID_TAIL = re.compile(r"([0-9a-fA-F]{64})$")
-_MAX_SHOWN = 300
 
-
-@dataclass(frozen=True)
-class LogInfo:
-    """``GET /api/v1/log``: the latest tree head, unverified."""
-
-    root_hash: bytes
-    tree_size: int
-    signed_tree_head: str
-    tree_id: str
-
-
-@dataclass(frozen=True)
-class ConsistencyProof:
-    """``GET /api/v1/log/proof``: hashes proving ``first_size`` ⊑ ``last_size``, unverified."""
-
-    first_size: int
-    last_size: int
-    root_hash: bytes
-    hashes: tuple[bytes, ...]
-
-
-@dataclass(frozen=True)
-class TransparencyLogEntryV2:
-    """``POST /api/v2/log/entries``: protobuf-specs ``TransparencyLogEntry``, unverified."""
-
-    log_index: int
-    log_id: bytes
-    kind: str
-    version: str
-    inclusion_proof: InclusionProof
-    canonicalized_body: bytes
-
-
-# -- JSON shape checks ---------------------------------------------------------------------
-
-
-def _shape(field: str, expected: str, found: object) -> FormatError:
-    shown = repr(found)
-    if len(shown) > 60:
-        shown = shown[:60] + "…"
-    return FormatError(f"expected {expected} in the log's answer, found {shown}", field=field)
-
-
-def _obj(value: object, field: str) -> Mapping[str, Any]:
-    if not isinstance(value, dict):
-        raise _shape(field, "an object", value)
-    return value
-
-
-def _str(obj: Mapping[str, Any], key: str, field: str) -> str:
-    value = obj.get(key)
-    if not isinstance(value, str):
-        raise _shape(f"{field}.{key}", "a string", value)
-    return value
-
-
-def _int(obj: Mapping[str, Any], key: str, field: str, *, as_string: bool = False) -> int:
-    value = obj.get(key)
-    if as_string and isinstance(value, str) and value.isdigit():  # protobuf JSON uint64
-        return int(value)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise _shape(f"{field}.{key}", "a non-negative integer", value)
-    return value
-
-
-def _hex(text: str, field: str, size: int | None = 32) -> bytes:
-    try:
-        raw = bytes.fromhex(text)
-    except ValueError:
-        raise _shape(field, "hex", text) from None
-    if size is not None and len(raw) != size:
-        raise _shape(field, f"{size} bytes of hex", text)
-    return raw
-
-
-def _b64(text: str, field: str) -> bytes:
-    try:
-        return base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        raise _shape(field, "base64", text) from None
-
-
-def _inclusion_proof_v1(value: object, field: str) -> InclusionProof:
-    proof = _obj(value, field)
-    hashes = proof.get("hashes")
-    if not isinstance(hashes, list) or not all(isinstance(h, str) for h in hashes):
-        raise _shape(f"{field}.hashes", "a list of hex strings", hashes)
-    return InclusionProof(
-        log_index=_int(proof, "logIndex", field),
-        tree_size=_int(proof, "treeSize", field),
-        root_hash=_hex(_str(proof, "rootHash", field), f"{field}.rootHash"),
-        hashes=tuple(_hex(h, f"{field}.hashes[{i}]") for i, h in enumerate(hashes)),
-        checkpoint=_str(proof, "checkpoint", field),
-    )
-
-
-def parse_log_entry_v1(value: object) -> LogEntryV1:
-    """A Rekor v1 ``LogEntry`` (``{"<entryUUID>": LogEntryAnon}``) as a :class:`LogEntryV1`."""
-    entry_map = _obj(value, "entry")
-    if len(entry_map) != 1:
-        raise _shape("entry", "an object with exactly one entry UUID key", list(entry_map))
-    ((uuid, anon_value),) = entry_map.items()
-    field = f"entry[{uuid[:12]}…]"
-    anon = _obj(anon_value, field)
-    proof: InclusionProof | None = None
-    promise: bytes | None = None
-    verification = anon.get("verification")
-    if verification is not None:
-        checks = _obj(verification, f"{field}.verification")
-        if "inclusionProof" in checks:
-            proof = _inclusion_proof_v1(
-                checks["inclusionProof"], f"{field}.verification.inclusionProof"
-            )
-        if "signedEntryTimestamp" in checks:
-            promise = _b64(
-                _str(checks, "signedEntryTimestamp", f"{field}.verification"),
-                f"{field}.verification.signedEntryTimestamp",
-            )
-    return LogEntryV1(
-        uuid=uuid,
-        body=_b64(_str(anon, "body", field), f"{field}.body"),
-        integrated_time=_int(anon, "integratedTime", field),
-        log_id=_hex(_str(anon, "logID", field), f"{field}.logID"),
-        log_index=_int(anon, "logIndex", field),
-        inclusion_proof=proof,
-        signed_entry_timestamp=promise,
-    )
-
-
-def _transparency_log_entry_v2(value: object) -> TransparencyLogEntryV2:
-    field = "entry"
-    entry = _obj(value, field)
-    kind_version = _obj(entry.get("kindVersion"), f"{field}.kindVersion")
-    proof = _obj(entry.get("inclusionProof"), f"{field}.inclusionProof")
-    pf = f"{field}.inclusionProof"
-    hashes = proof.get("hashes", [])
-    if not isinstance(hashes, list) or not all(isinstance(h, str) for h in hashes):
-        raise _shape(f"{pf}.hashes", "a list of base64 strings", hashes)
-    envelope = _str(_obj(proof.get("checkpoint"), f"{pf}.checkpoint"), "envelope", pf)
-    return TransparencyLogEntryV2(
-        log_index=_int(entry, "logIndex", field, as_string=True),
-        log_id=_b64(
-            _str(_obj(entry.get("logId"), f"{field}.logId"), "keyId", f"{field}.logId"),
-            f"{field}.logId.keyId",
-        ),
-        kind=_str(kind_version, "kind", f"{field}.kindVersion"),
-        version=_str(kind_version, "version", f"{field}.kindVersion"),
-        inclusion_proof=InclusionProof(
-            log_index=_int(proof, "logIndex", pf, as_string=True),
-            tree_size=_int(proof, "treeSize", pf, as_string=True),
-            root_hash=_b64(_str(proof, "rootHash", pf), f"{pf}.rootHash"),
-            hashes=tuple(_b64(h, f"{pf}.hashes[{i}]") for i, h in enumerate(hashes)),
-            checkpoint=envelope,
-        ),
-        canonicalized_body=_b64(
-            _str(entry, "canonicalizedBody", field), f"{field}.canonicalizedBody"
-        ),
-    )
-
-
-# -- HTTP ----------------------------------------------------------------------------------
-
-
-def _server_message(response: httpx.Response) -> str:
-    """The ``message`` of a ``{"code", "message"}`` error body, else the start of the body."""
-    try:
-        body = response.json()
-    except (ValueError, UnicodeDecodeError):
-        body = None
-    if isinstance(body, dict) and isinstance(body.get("message"), str):
-        return str(body["message"])
-    text = response.text.strip()
-    return text[:_MAX_SHOWN] + ("…" if len(text) > _MAX_SHOWN else "") if text else "(no body)"
-
-
-def _duplicate(response: httpx.Response, message: str, where: str) -> Error:
-    index_text = response.headers.get("x-log-index")
-    if index_text is None:
-        match = _INDEX_IN_MESSAGE.search(message)
-        index_text = match.group(1) if match else None
-    uuid = _UUID_TAIL.search(response.headers.get("etag", "").strip('"'))
-    if index_text is None or not index_text.isdigit():
-        return NetworkError(f"{where}: the log answered HTTP 409: {message}")
-    leaf = bytes.fromhex(uuid.group(1)) if uuid else b""
-    return DuplicateEntryError(f"{where}: {message}", index=int(index_text), leaf_hash=leaf)
-
-
-def _status_error(response: httpx.Response) -> Error:
-    """The sigstack error for a non-2xx answer, with the server's message."""
-    request = response.request
-    where = f"{request.method} {request.url}"
-    message = _server_message(response)
-    status = response.status_code
-    if status == 404:
-        return NotFoundError(f"{where}: the log answered 404: {message}")
-    if status == 409:
-        return _duplicate(response, message, where)
-    if status == 413:
-        return EntryTooLargeError(f"{where}: the log answered 413: {message}")
-    if status == 503:
-        retry = response.headers.get("retry-after", "1")
-        return PushbackError(
-            f"{where}: the log answered 503: {message}",
-            retry_after=int(retry) if retry.isdigit() else 1,
-        )
-    return NetworkError(f"{where}: the log answered HTTP {status}: {message}")
-
-
-class _HttpClient:
-    """httpx plumbing shared by both clients: base URL, error mapping, JSON decoding."""
-
-    def __init__(
-        self, base_url: str, transport: httpx.BaseTransport | None, timeout: float
-    ) -> None:
-        self.base_url = base_url.rstrip("/")
-        self._client = httpx.Client(
-            base_url=self.base_url,
-            transport=transport,
-            timeout=timeout,
-            headers={"User-Agent": _USER_AGENT},
-        )
-
-    def close(self) -> None:
-        self._client.close()
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, str | int] | None = None,
-        json_body: object = None,
-        content: bytes | None = None,
-    ) -> httpx.Response:
-        """Send one request; non-2xx answers and transport failures raise sigstack errors."""
-        try:
-            if content is None and json_body is not None:
-                content = json.dumps(json_body, separators=(",", ":")).encode()
-            headers = {"Content-Type": "application/json"} if content is not None else None
-            response = self._client.request(
-                method, path, params=params, content=content, headers=headers
-            )
-        except httpx.HTTPError as exc:
-            try:
-                url = str(exc.request.url)
-            except RuntimeError:  # raised before a request was built
-                url = f"{self.base_url}{path}"
-            kind = type(exc).__name__
-            raise NetworkError(f"{method} {url}: cannot reach the log ({kind}: {exc})") from exc
-        if not response.is_success:
-            raise _status_error(response)
-        return response
-
-    def get_json(
-        self, path: str, params: Mapping[str, str | int] | None = None
-    ) -> tuple[object, httpx.Response]:
-        response = self.request("GET", path, params=params)
-        return _decode(response), response
-
-    def get_text(self, path: str, params: Mapping[str, str | int] | None = None) -> str:
-        response = self.request("GET", path, params=params)
-        try:
-            return response.content.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise FormatError(
-                f"expected UTF-8 text from GET {response.request.url}, found byte "
-                f"0x{response.content[exc.start]:02x} at offset {exc.start}",
-                field="response",
-            ) from exc
-
-
-def _decode(response: httpx.Response) -> object:
-    try:
-        return response.json()
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise FormatError(
-            f"expected JSON from {response.request.method} {response.request.url}, "
-            f"found {response.content[:60]!r}: {exc}",
-            field="response",
-        ) from exc
-
-
-class _Closing:
-    _http: _HttpClient
-
-    @property
-    def base_url(self) -> str:
-        """The log's URL, without a trailing slash."""
-        return self._http.base_url
-
-    def close(self) -> None:
-        """Release the connection pool."""
-        self._http.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-
-class RekorV1Client(_Closing):
+class RekorV1Client(Closing):
     """The Rekor v1 REST API (sigstore/rekor ``openapi.yaml``; transparency-log.md §1.1)."""
 
     def __init__(
@@ -372,19 +61,19 @@ class RekorV1Client(_Closing):
         transport: httpx.BaseTransport | None = None,
         timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
-        self._http = _HttpClient(base_url, transport, timeout)
+        self._http = HttpClient(base_url, transport, timeout)
 
     def log_info(self) -> LogInfo:
         """``GET /api/v1/log``."""
         value, _ = self._http.get_json("/api/v1/log")
-        info = _obj(value, "logInfo")
+        info = json_object(value, "logInfo")
         tree_id = info.get("treeID")
         if not isinstance(tree_id, str | int) or isinstance(tree_id, bool):
-            raise _shape("logInfo.treeID", "a decimal string", tree_id)
+            raise shape_error("logInfo.treeID", "a decimal string", tree_id)
         return LogInfo(
-            root_hash=_hex(_str(info, "rootHash", "logInfo"), "logInfo.rootHash"),
-            tree_size=_int(info, "treeSize", "logInfo"),
-            signed_tree_head=_str(info, "signedTreeHead", "logInfo"),
+            root_hash=from_hex(json_str(info, "rootHash", "logInfo"), "logInfo.rootHash"),
+            tree_size=json_int(info, "treeSize", "logInfo"),
+            signed_tree_head=json_str(info, "signedTreeHead", "logInfo"),
             tree_id=str(tree_id),
         )
 
@@ -436,9 +125,9 @@ class RekorV1Client(_Closing):
         if len(query) == 1:
             raise FormatError("give at least one of hash, email, subject or public key")
         response = self._http.request("POST", "/api/v1/index/retrieve", json_body=query)
-        value = _decode(response)
+        value = decode_json(response)
         if not isinstance(value, list) or not all(isinstance(u, str) for u in value):
-            raise _shape("searchIndex", "a list of entry UUIDs", value)
+            raise shape_error("searchIndex", "a list of entry UUIDs", value)
         return list(value)
 
     def consistency_proof(self, first_size: int, last_size: int) -> ConsistencyProof:
@@ -446,15 +135,15 @@ class RekorV1Client(_Closing):
         value, _ = self._http.get_json(
             "/api/v1/log/proof", {"firstSize": first_size, "lastSize": last_size}
         )
-        proof = _obj(value, "proof")
+        proof = json_object(value, "proof")
         hashes = proof.get("hashes")
         if not isinstance(hashes, list) or not all(isinstance(h, str) for h in hashes):
-            raise _shape("proof.hashes", "a list of hex strings", hashes)
+            raise shape_error("proof.hashes", "a list of hex strings", hashes)
         return ConsistencyProof(
             first_size=first_size,
             last_size=last_size,
-            root_hash=_hex(_str(proof, "rootHash", "proof"), "proof.rootHash"),
-            hashes=tuple(_hex(h, f"proof.hashes[{i}]") for i, h in enumerate(hashes)),
+            root_hash=from_hex(json_str(proof, "rootHash", "proof"), "proof.rootHash"),
+            hashes=tuple(from_hex(h, f"proof.hashes[{i}]") for i, h in enumerate(hashes)),
         )
 
     def checkpoint_at(self, size: int) -> str:
@@ -464,10 +153,10 @@ class RekorV1Client(_Closing):
     def create_entry(self, proposed: Mapping[str, object]) -> LogEntryV1:
         """``POST /api/v1/log/entries`` with a ``ProposedEntry``; the logged entry (201)."""
         response = self._http.request("POST", "/api/v1/log/entries", json_body=dict(proposed))
-        return parse_log_entry_v1(_decode(response))
+        return parse_log_entry_v1(decode_json(response))
 
 
-class RekorV2Client(_Closing):
+class RekorV2Client(Closing):
     """The Rekor v2 write API and C2SP tlog-tiles reads (transparency-log.md §2.1–2.2, §3.3)."""
 
     def __init__(
@@ -477,12 +166,12 @@ class RekorV2Client(_Closing):
         transport: httpx.BaseTransport | None = None,
         timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
-        self._http = _HttpClient(base_url, transport, timeout)
+        self._http = HttpClient(base_url, transport, timeout)
 
     def create_entry(self, request: Mapping[str, object]) -> TransparencyLogEntryV2:
         """``POST /api/v2/log/entries`` with a ``CreateEntryRequest`` (protobuf JSON)."""
         response = self._http.request("POST", "/api/v2/log/entries", json_body=dict(request))
-        return _transparency_log_entry_v2(_decode(response))
+        return parse_transparency_log_entry_v2(decode_json(response))
 
     def checkpoint(self) -> str:
         """``GET /api/v2/checkpoint``: the latest signed checkpoint note (unverified)."""

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import os
 import platform
-import socket
 import subprocess
-import sys
-import time
 from pathlib import Path
 
-import httpx
+from sigstack.testing.server import start_log_server
 
 WORK = Path(__file__).parent / ".work"
 
@@ -35,42 +32,10 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[rank]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def start_server(data_dir: Path, *extra: str) -> tuple[subprocess.Popen[bytes], str]:
     """``sigstack serve log`` on a free port; returns the process and its URL once healthy."""
-    port = free_port()
-    cmd = [
-        sys.executable,
-        "-m",
-        "sigstack",
-        "serve",
-        "log",
-        "--data-dir",
-        str(data_dir),
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        *extra,
-    ]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(proc.stderr.read().decode() if proc.stderr else "server exited")
-        try:
-            if httpx.get(url + "/healthz", timeout=2).status_code == 200:
-                return proc, url
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("server did not start")
+    server = start_log_server(data_dir, None, *extra, timeout=120)
+    return server.process, server.url
 
 
 def _children(pid: int) -> list[int]:

@@ -21,403 +21,16 @@ import copy
 import functools
 from typing import Any
 
-__all__ = ["openapi_document"]
-
-_Schema = dict[str, Any]
-
-_HEX64 = "^[0-9a-f]{64}$"
-_DECIMAL = "^[0-9]+$"
-# 64, 96 or 128 lower-case hex digits: as many as the algorithm's digest has.
-_DIGEST_HEX = "^[0-9a-f]{64}([0-9a-f]{32}([0-9a-f]{32})?)?$"
-_NON_EMPTY: _Schema = {"type": "string", "minLength": 1}
-# Most signatures (and verifiers) one entry may carry (core.tlog.common.MAX_SIGNATURES).
-_MAX_SIGNATURES = 16
-_UUID = "^([0-9a-fA-F]{16})?[0-9a-fA-F]{64}$"
-_SEARCH_HASH = "^(sha256:)?[0-9a-fA-F]{64}$|^sha384:[0-9a-fA-F]{96}$|^sha512:[0-9a-fA-F]{128}$"
-# tile/<L>/<N>[.p/<W>] or tile/entries/<N>[.p/<W>] (tlog-tiles): L in 0..63, N in 3-digit
-# groups, every group but the last prefixed with "x" and no leading "x000", W in 1..255.
-# Five x-groups keep N below 10^18 < 2^64.
-_TILE_PATH = (
-    "^(entries|[0-9]|[1-5][0-9]|6[0-3])/"
-    "((x00[1-9]|x0[1-9][0-9]|x[1-9][0-9]{2})/(x[0-9]{3}/){0,4})?[0-9]{3}"
-    "(\\.p/([1-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5]))?$"
+from sigstack.services.tlog.openapi_schemas import (
+    DECIMAL,
+    TILE_PATH,
+    UUID,
+    Schema,
+    component_schemas,
+    ref,
 )
-_KEY_DETAILS = [
-    "PKIX_RSA_PKCS1V15_2048_SHA256",
-    "PKIX_RSA_PKCS1V15_3072_SHA256",
-    "PKIX_RSA_PKCS1V15_4096_SHA256",
-    "PKIX_ECDSA_P256_SHA_256",
-    "PKIX_ECDSA_P384_SHA_384",
-    "PKIX_ECDSA_P521_SHA_512",
-    "PKIX_ED25519",
-    "PKIX_ED25519_PH",
-]
 
-
-def _ref(name: str) -> _Schema:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _obj(
-    properties: dict[str, _Schema], required: list[str] | None = None, **extra: Any
-) -> _Schema:
-    schema: _Schema = {"type": "object", "properties": properties}
-    if required:
-        schema["required"] = required
-    schema.update(extra)
-    return schema
-
-
-def _b64(description: str, *, min_length: int = 1) -> _Schema:
-    return {
-        "type": "string",
-        "format": "byte",
-        "minLength": min_length,
-        "description": description,
-    }
-
-
-def _hex64(description: str) -> _Schema:
-    return {"type": "string", "pattern": _HEX64, "description": description}
-
-
-def _uint64_string(description: str) -> _Schema:
-    return {"type": "string", "pattern": _DECIMAL, "description": description}
-
-
-def _hash(algorithms: list[str], value_pattern: str) -> _Schema:
-    return _obj(
-        {
-            "algorithm": {"type": "string", "enum": algorithms},
-            "value": {"type": "string", "pattern": value_pattern, "description": "lower-case hex"},
-        },
-        ["algorithm", "value"],
-    )
-
-
-def _kind(kind: str, version: str, spec: str, description: str) -> _Schema:
-    return _obj(
-        {
-            "kind": {"type": "string", "enum": [kind]},
-            "apiVersion": {"type": "string", "enum": [version]},
-            "spec": _ref(spec),
-        },
-        ["kind", "apiVersion", "spec"],
-        description=description,
-    )
-
-
-def _schemas() -> dict[str, _Schema]:
-    verifier_v2 = _obj(
-        {
-            "publicKey": _obj({"rawBytes": _b64("DER SubjectPublicKeyInfo")}, ["rawBytes"]),
-            "x509Certificate": _obj({"rawBytes": _b64("DER certificate")}, ["rawBytes"]),
-            "keyDetails": {"type": "string", "enum": _KEY_DETAILS},
-        },
-        ["keyDetails"],
-        oneOf=[{"required": ["publicKey"]}, {"required": ["x509Certificate"]}],
-        description="sigstore common.v1 verifier: a public key or a certificate, and its algorithm",
-    )
-    search_keys: dict[str, _Schema] = {
-        "hash": {"type": "string", "pattern": _SEARCH_HASH, "nullable": True},
-        "email": {"type": "string", "pattern": "@", "nullable": True},
-        "subject": {"type": "string", "minLength": 1, "nullable": True},
-        "publicKey": _obj(
-            {
-                "format": {"type": "string", "enum": ["x509"], "default": "x509"},
-                "content": _b64("PEM public key or X.509 certificate"),
-            },
-            ["content"],
-            nullable=True,
-        ),
-    }
-    return {
-        "Error": _obj(
-            {
-                "code": {"type": "integer", "description": "the HTTP status"},
-                "message": {"type": "string", "description": "what was expected, what was found"},
-            },
-            ["code", "message"],
-            description="Every refusal (Rekor error shape)",
-        ),
-        # -- Rekor v1 requests ----------------------------------------------------------
-        "HashedRekordV001Spec": _obj(
-            {
-                "signature": _obj(
-                    {
-                        "content": _b64("signature over the artifact digest"),
-                        "publicKey": _obj(
-                            {"content": _b64("PEM public key or X.509 certificate")}, ["content"]
-                        ),
-                    },
-                    ["content", "publicKey"],
-                ),
-                "data": _obj(
-                    {"hash": _hash(["sha256", "sha384", "sha512"], _DIGEST_HEX)}, ["hash"]
-                ),
-            },
-            ["signature", "data"],
-        ),
-        "DsseV001Spec": _obj(
-            {
-                "proposedContent": _obj(
-                    {
-                        "envelope": {
-                            "type": "string",
-                            "minLength": 1,
-                            "description": "the DSSE envelope as a JSON string",
-                        },
-                        "verifiers": {
-                            "type": "array",
-                            "minItems": 1,
-                            "maxItems": _MAX_SIGNATURES,
-                            "items": _b64("PEM public key or X.509 certificate"),
-                        },
-                    },
-                    ["envelope", "verifiers"],
-                )
-            },
-            ["proposedContent"],
-        ),
-        "IntotoV002Spec": _obj(
-            {
-                "content": _obj(
-                    {
-                        "envelope": _obj(
-                            {
-                                "payloadType": _NON_EMPTY,
-                                "payload": _b64("base64 of the base64 payload"),
-                                "signatures": {
-                                    "type": "array",
-                                    "minItems": 1,
-                                    "maxItems": _MAX_SIGNATURES,
-                                    "items": _obj(
-                                        {
-                                            "sig": _b64("base64 of the base64 signature"),
-                                            "publicKey": _b64("PEM public key or certificate"),
-                                            "keyid": {"type": "string"},
-                                        },
-                                        ["sig", "publicKey"],
-                                    ),
-                                },
-                            },
-                            ["payloadType", "payload", "signatures"],
-                        ),
-                        "hash": _hash(["sha256"], _HEX64),
-                        "payloadHash": _hash(["sha256"], _HEX64),
-                    },
-                    ["envelope", "hash"],
-                )
-            },
-            ["content"],
-        ),
-        "HashedRekordV001": _kind(
-            "hashedrekord", "0.0.1", "HashedRekordV001Spec", "a signature over an artifact digest"
-        ),
-        "DsseV001": _kind("dsse", "0.0.1", "DsseV001Spec", "a DSSE envelope (not stored)"),
-        "IntotoV002": _kind("intoto", "0.0.2", "IntotoV002Spec", "an in-toto DSSE envelope"),
-        "ProposedEntry": {
-            "oneOf": [_ref("HashedRekordV001"), _ref("DsseV001"), _ref("IntotoV002")],
-            "discriminator": {
-                "propertyName": "kind",
-                "mapping": {
-                    "hashedrekord": "#/components/schemas/HashedRekordV001",
-                    "dsse": "#/components/schemas/DsseV001",
-                    "intoto": "#/components/schemas/IntotoV002",
-                },
-            },
-            "description": "Rekor v1 createLogEntry body",
-        },
-        "SearchLogQuery": _obj(
-            {
-                "entryUUIDs": {
-                    "type": "array",
-                    "maxItems": 10,
-                    "items": {"type": "string", "pattern": _UUID},
-                },
-                "logIndexes": {
-                    "type": "array",
-                    "maxItems": 10,
-                    "items": {"type": "integer", "minimum": 0},
-                },
-                "entries": {"type": "array", "maxItems": 10, "items": _ref("ProposedEntry")},
-            },
-            description="Entries to look up; unknown UUIDs and indexes are left out of the answer",
-        ),
-        # JSON null counts as absent, as for Rekor's Go models: the keys are nullable, and
-        # at least one of them must be present and not null.
-        "SearchIndex": _obj(
-            {
-                **search_keys,
-                "operator": {"type": "string", "enum": ["and", "or"], "default": "or"},
-            },
-            anyOf=[
-                {"required": [name], "properties": {name: {"type": schema["type"]}}}
-                for name, schema in search_keys.items()
-            ],
-            deprecated=True,
-            description="Index search (experimental in Rekor): at least one key",
-        ),
-        # -- Rekor v1 responses ---------------------------------------------------------
-        "InclusionProof": _obj(
-            {
-                "checkpoint": {"type": "string", "description": "signed note of the tree"},
-                "hashes": {"type": "array", "items": _hex64("audit path, leaf to root")},
-                "logIndex": {"type": "integer", "minimum": 0},
-                "rootHash": _hex64("root of the checkpoint's tree"),
-                "treeSize": {"type": "integer", "minimum": 1},
-            },
-            ["checkpoint", "hashes", "logIndex", "rootHash", "treeSize"],
-        ),
-        "LogEntryAnon": _obj(
-            {
-                "body": _b64("canonicalized entry JSON"),
-                "integratedTime": {"type": "integer", "minimum": 0},
-                "logID": _hex64("SHA-256 of the log's DER public key"),
-                "logIndex": {"type": "integer", "minimum": 0},
-                "attestation": _obj({"data": _b64("stored attestation")}),
-                "verification": _obj(
-                    {
-                        "inclusionProof": _ref("InclusionProof"),
-                        "signedEntryTimestamp": _b64("DER signature (SET)"),
-                    },
-                    ["inclusionProof", "signedEntryTimestamp"],
-                ),
-            },
-            ["body", "integratedTime", "logID", "logIndex", "verification"],
-        ),
-        "LogEntry": {
-            "type": "object",
-            "additionalProperties": _ref("LogEntryAnon"),
-            "minProperties": 1,
-            "maxProperties": 1,
-            "description": "{EntryID (80 hex: tree ID and leaf hash): entry}",
-        },
-        "LogInfo": _obj(
-            {
-                "rootHash": _hex64("root hash"),
-                "treeSize": {"type": "integer", "minimum": 0},
-                "signedTreeHead": {"type": "string", "description": "signed checkpoint note"},
-                "treeID": _uint64_string("tree ID in decimal"),
-                "inactiveShards": {"type": "array", "items": _ref("InactiveShardLogInfo")},
-            },
-            ["rootHash", "treeSize", "signedTreeHead", "treeID"],
-        ),
-        "InactiveShardLogInfo": _obj(
-            {
-                "rootHash": _hex64("root hash"),
-                "treeSize": {"type": "integer", "minimum": 0},
-                "signedTreeHead": {"type": "string"},
-                "treeID": _uint64_string("tree ID in decimal"),
-            },
-            ["rootHash", "treeSize", "signedTreeHead", "treeID"],
-        ),
-        "ConsistencyProof": _obj(
-            {
-                "rootHash": _hex64("root of the tree at lastSize"),
-                "hashes": {"type": "array", "items": _hex64("proof hash")},
-            },
-            ["rootHash", "hashes"],
-        ),
-        # -- Rekor v2 ---------------------------------------------------------------------
-        "VerifierV2": verifier_v2,
-        "HashedRekordRequestV002": _obj(
-            {
-                "digest": _b64("artifact digest (or SHA-256 of the DSSE PAE)"),
-                "signature": _obj(
-                    {"content": _b64("signature over digest"), "verifier": _ref("VerifierV2")},
-                    ["content", "verifier"],
-                ),
-            },
-            ["digest", "signature"],
-        ),
-        "DsseRequestV002": _obj(
-            {
-                "envelope": _obj(
-                    {
-                        "payload": _b64("payload", min_length=0),
-                        "payloadType": _NON_EMPTY,
-                        "signatures": {
-                            "type": "array",
-                            "minItems": 1,
-                            "maxItems": _MAX_SIGNATURES,
-                            "items": _obj(
-                                {"sig": _b64("signature over PAE"), "keyid": {"type": "string"}},
-                                ["sig"],
-                            ),
-                        },
-                    },
-                    ["payload", "payloadType", "signatures"],
-                ),
-                "verifiers": {
-                    "type": "array",
-                    "minItems": 1,
-                    "maxItems": _MAX_SIGNATURES,
-                    "items": _ref("VerifierV2"),
-                },
-            },
-            ["envelope", "verifiers"],
-            deprecated=True,
-        ),
-        "CreateEntryRequest": {
-            "oneOf": [
-                _obj(
-                    {"hashedRekordRequestV002": _ref("HashedRekordRequestV002")},
-                    ["hashedRekordRequestV002"],
-                ),
-                _obj({"dsseRequestV002": _ref("DsseRequestV002")}, ["dsseRequestV002"]),
-            ],
-            "description": "rekor-tiles CreateEntryRequest (protobuf JSON, one of)",
-        },
-        "TransparencyLogEntry": _obj(
-            {
-                "logIndex": _uint64_string("uint64 as a string"),
-                "logId": _obj(
-                    {"keyId": _b64("32-byte checkpoint key ID")},
-                    ["keyId"],
-                    additionalProperties=False,
-                ),
-                "kindVersion": _obj(
-                    {
-                        "kind": {"type": "string", "enum": ["hashedrekord", "dsse"]},
-                        "version": {"type": "string", "enum": ["0.0.2"]},
-                    },
-                    ["kind", "version"],
-                    additionalProperties=False,
-                ),
-                "inclusionProof": _obj(
-                    {
-                        "logIndex": _uint64_string("uint64 as a string"),
-                        "rootHash": _b64("root hash"),
-                        "treeSize": _uint64_string("uint64 as a string"),
-                        "hashes": {"type": "array", "items": _b64("audit path, leaf to root")},
-                        "checkpoint": _obj(
-                            {"envelope": {"type": "string", "description": "signed note"}},
-                            ["envelope"],
-                            additionalProperties=False,
-                        ),
-                    },
-                    ["logIndex", "rootHash", "treeSize", "hashes", "checkpoint"],
-                    additionalProperties=False,
-                ),
-                "canonicalizedBody": _b64("canonicalized entry JSON"),
-            },
-            ["logIndex", "logId", "kindVersion", "inclusionProof", "canonicalizedBody"],
-            additionalProperties=False,
-            description=(
-                "protobuf-specs TransparencyLogEntry in protobuf JSON; no integratedTime or"
-                " inclusionPromise, and no other keys (sigstore-python rejects unknown keys)"
-            ),
-        ),
-        "Health": _obj(
-            {
-                "status": {"type": "string", "enum": ["ok"]},
-                "rekorV1TreeSize": {"type": "integer", "minimum": 0},
-                "rekorV2TreeSize": {"type": "integer", "minimum": 0},
-            },
-            ["status", "rekorV1TreeSize", "rekorV2TreeSize"],
-        ),
-    }
+__all__ = ["openapi_document"]
 
 
 _REASONS = {
@@ -430,27 +43,27 @@ _REASONS = {
 }
 
 
-def _header(description: str, schema: _Schema | None = None) -> _Schema:
+def _header(description: str, schema: Schema | None = None) -> Schema:
     return {"description": description, "required": True, "schema": schema or {"type": "string"}}
 
 
-def _errors(*codes: int) -> dict[str, _Schema]:
-    responses: dict[str, _Schema] = {}
+def _errors(*codes: int) -> dict[str, Schema]:
+    responses: dict[str, Schema] = {}
     for code in codes:
-        response: _Schema = {
+        response: Schema = {
             "description": _REASONS[code],
-            "content": {"application/json": {"schema": _ref("Error")}},
+            "content": {"application/json": {"schema": ref("Error")}},
         }
         if code == 503:
             response["headers"] = {
-                "Retry-After": _header("seconds", {"type": "string", "pattern": _DECIMAL})
+                "Retry-After": _header("seconds", {"type": "string", "pattern": DECIMAL})
             }
         responses[str(code)] = response
     return responses
 
 
-def _json(description: str, schema: _Schema, headers: dict[str, _Schema] | None = None) -> _Schema:
-    response: _Schema = {
+def _json(description: str, schema: Schema, headers: dict[str, Schema] | None = None) -> Schema:
+    response: Schema = {
         "description": description,
         "content": {"application/json": {"schema": schema}},
     }
@@ -459,8 +72,8 @@ def _json(description: str, schema: _Schema, headers: dict[str, _Schema] | None 
     return response
 
 
-def _raw(description: str, media_type: str, schema: _Schema, cache: bool = False) -> _Schema:
-    response: _Schema = {"description": description, "content": {media_type: {"schema": schema}}}
+def _raw(description: str, media_type: str, schema: Schema, cache: bool = False) -> Schema:
+    response: Schema = {"description": description, "content": {media_type: {"schema": schema}}}
     if cache:
         response["headers"] = {
             "Cache-Control": _header("max-age=1 for partial tiles, immutable otherwise")
@@ -468,7 +81,7 @@ def _raw(description: str, media_type: str, schema: _Schema, cache: bool = False
     return response
 
 
-def _query(name: str, schema: _Schema, description: str, *, required: bool = False) -> _Schema:
+def _query(name: str, schema: Schema, description: str, *, required: bool = False) -> Schema:
     return {
         "name": name,
         "in": "query",
@@ -478,13 +91,13 @@ def _query(name: str, schema: _Schema, description: str, *, required: bool = Fal
     }
 
 
-def _body(schema: _Schema) -> _Schema:
+def _body(schema: Schema) -> Schema:
     return {"required": True, "content": {"application/json": {"schema": schema}}}
 
 
 def _op(
-    operation_id: str, summary: str, tag: str, responses: dict[str, _Schema], **extra: Any
-) -> _Schema:
+    operation_id: str, summary: str, tag: str, responses: dict[str, Schema], **extra: Any
+) -> Schema:
     return {
         "operationId": operation_id,
         "summary": summary,
@@ -494,31 +107,31 @@ def _op(
     }
 
 
-def _paths() -> dict[str, _Schema]:
+def _paths() -> dict[str, Schema]:
     size = {"type": "integer", "minimum": 0, "maximum": 2**63 - 1, "format": "int64"}
     tree_id = _query(
-        "treeID", {"type": "string", "pattern": _DECIMAL}, "tree ID; another tree answers 404"
+        "treeID", {"type": "string", "pattern": DECIMAL}, "tree ID; another tree answers 404"
     )
     location = {
         "Location": _header("/api/v1/log/entries/<EntryID>"),
         "ETag": _header("the EntryID", {"type": "string", "pattern": "^[0-9a-f]{80}$"}),
     }
     v1_created = _json(
-        "Logged; the proof is against the checkpoint that covers it", _ref("LogEntry"), location
+        "Logged; the proof is against the checkpoint that covers it", ref("LogEntry"), location
     )
     v1_conflict = {
         "description": _REASONS[409],
         "headers": location,
-        "content": {"application/json": {"schema": _ref("Error")}},
+        "content": {"application/json": {"schema": ref("Error")}},
     }
     v2_conflict = {
         "description": _REASONS[409],
         "headers": {
             "x-log-index": _header(
-                "index of the existing entry", {"type": "string", "pattern": _DECIMAL}
+                "index of the existing entry", {"type": "string", "pattern": DECIMAL}
             )
         },
-        "content": {"application/json": {"schema": _ref("Error")}},
+        "content": {"application/json": {"schema": ref("Error")}},
     }
     search = _op(
         "searchLogQuery",
@@ -526,11 +139,11 @@ def _paths() -> dict[str, _Schema]:
         "rekor-v1",
         {
             "200": _json(
-                "Entries found (possibly none)", {"type": "array", "items": _ref("LogEntry")}
+                "Entries found (possibly none)", {"type": "array", "items": ref("LogEntry")}
             ),
             **_errors(400, 413, 422),
         },
-        requestBody=_body(_ref("SearchLogQuery")),
+        requestBody=_body(ref("SearchLogQuery")),
     )
     search_slash = copy.deepcopy(search)
     search_slash["operationId"] = "searchLogQuerySlash"
@@ -541,7 +154,7 @@ def _paths() -> dict[str, _Schema]:
                 "getLogInfo",
                 "Current tree head",
                 "rekor-v1",
-                {"200": _json("The latest published checkpoint", _ref("LogInfo"))},
+                {"200": _json("The latest published checkpoint", ref("LogInfo"))},
             )
         },
         "/api/v1/log/publicKey": {
@@ -573,7 +186,7 @@ def _paths() -> dict[str, _Schema]:
                 "getLogProof",
                 "Consistency proof between two tree sizes",
                 "rekor-v1",
-                {"200": _json("Consistency proof", _ref("ConsistencyProof")), **_errors(400, 404)},
+                {"200": _json("Consistency proof", ref("ConsistencyProof")), **_errors(400, 404)},
                 parameters=[
                     _query("firstSize", {**size, "default": 1}, "older size (at most lastSize)"),
                     _query("lastSize", size, "newer size (at most the tree size)", required=True),
@@ -587,13 +200,13 @@ def _paths() -> dict[str, _Schema]:
                 "Log an entry; answers once a signed checkpoint covers it",
                 "rekor-v1",
                 {"201": v1_created, "409": v1_conflict, **_errors(400, 413, 422, 503)},
-                requestBody=_body(_ref("ProposedEntry")),
+                requestBody=_body(ref("ProposedEntry")),
             ),
             "get": _op(
                 "getLogEntryByIndex",
                 "Entry at an index",
                 "rekor-v1",
-                {"200": _json("The entry", _ref("LogEntry")), **_errors(400, 404)},
+                {"200": _json("The entry", ref("LogEntry")), **_errors(400, 404)},
                 parameters=[_query("logIndex", size, "log index", required=True)],
             ),
         },
@@ -604,13 +217,13 @@ def _paths() -> dict[str, _Schema]:
                 "getLogEntryByUUID",
                 "Entry by UUID (64 hex leaf hash) or EntryID (80 hex)",
                 "rekor-v1",
-                {"200": _json("The entry", _ref("LogEntry")), **_errors(400, 404)},
+                {"200": _json("The entry", ref("LogEntry")), **_errors(400, 404)},
                 parameters=[
                     {
                         "name": "uuid",
                         "in": "path",
                         "required": True,
-                        "schema": {"type": "string", "pattern": _UUID},
+                        "schema": {"type": "string", "pattern": UUID},
                     }
                 ],
             )
@@ -627,7 +240,7 @@ def _paths() -> dict[str, _Schema]:
                     ),
                     **_errors(400, 413),
                 },
-                requestBody=_body(_ref("SearchIndex")),
+                requestBody=_body(ref("SearchIndex")),
                 deprecated=True,
             )
         },
@@ -637,11 +250,11 @@ def _paths() -> dict[str, _Schema]:
                 "Log an entry (rekor-tiles CreateEntry); answers once a checkpoint covers it",
                 "rekor-v2",
                 {
-                    "201": _json("Logged", _ref("TransparencyLogEntry")),
+                    "201": _json("Logged", ref("TransparencyLogEntry")),
                     "409": v2_conflict,
                     **_errors(400, 413, 422, 503),
                 },
-                requestBody=_body(_ref("CreateEntryRequest")),
+                requestBody=_body(ref("CreateEntryRequest")),
             )
         },
         "/api/v2/checkpoint": {
@@ -671,7 +284,7 @@ def _paths() -> dict[str, _Schema]:
                         "name": "rest",
                         "in": "path",
                         "required": True,
-                        "schema": {"type": "string", "pattern": _TILE_PATH},
+                        "schema": {"type": "string", "pattern": TILE_PATH},
                         "description": "e.g. 0/x001/234.p/5 or entries/005 (slashes literal)",
                         "examples": {
                             "partial": {"value": "0/x001/234.p/5"},
@@ -686,7 +299,7 @@ def _paths() -> dict[str, _Schema]:
                 "healthz",
                 "Liveness and tree sizes",
                 "service",
-                {"200": _json("Up", _ref("Health"))},
+                {"200": _json("Up", ref("Health"))},
             )
         },
         "/openapi.json": {
@@ -718,7 +331,7 @@ def _document() -> dict[str, Any]:
             {"name": "service", "description": "Operations"},
         ],
         "paths": _paths(),
-        "components": {"schemas": _schemas()},
+        "components": {"schemas": component_schemas()},
     }
 
 

@@ -9,7 +9,7 @@ DATA_DIR ?= $(HOME)/.sigstack
 HOST   ?= 127.0.0.1
 PORT   ?= 8080
 
-.PHONY: up test lint typecheck imports unit bench clean install install-test system-deps
+.PHONY: up test lint typecheck imports unit bench clean install install-test system-deps peers
 
 $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,18 @@ $(VENV)/.installed: pyproject.toml $(VENV)/.created
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.created
 	$(PIP) install --quiet -e '.[test]'
 	touch $@
+
+# Real peer clients used as judges in tests, each in its own environment so their pins
+# never mix with ours (ARCHITECTURE §4): sigstore-python from PyPI.
+PEERS  ?= .peers
+SIGSTORE_PYTHON_VERSION ?= 4.5.1
+$(PEERS)/sigstore-python/.installed:
+	$(PYTHON) -m venv $(PEERS)/sigstore-python
+	$(PEERS)/sigstore-python/bin/pip install --quiet --upgrade pip
+	$(PEERS)/sigstore-python/bin/pip install --quiet sigstore==$(SIGSTORE_PYTHON_VERSION)
+	touch $@
+
+peers: $(PEERS)/sigstore-python/.installed
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
@@ -47,8 +59,8 @@ typecheck: install-test
 imports: install-test
 	$(VENV)/bin/lint-imports
 
-unit: install-test
-	$(VENV)/bin/pytest -q
+unit: install-test peers
+	SIGSTACK_PEERS=$(abspath $(PEERS)) $(VENV)/bin/pytest -q
 
 test: lint typecheck imports unit
 
@@ -56,4 +68,4 @@ bench: install-test system-deps
 	$(PY) benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) $(PEERS) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -9,6 +9,7 @@ Verification raises; it never returns ``False``.
     Error
     ├── FormatError            input that does not parse or is not of the expected shape (HTTP 400)
     │   └── UnsupportedError   well-formed, but naming a kind, version, algorithm or key we refuse
+    ├── AuthenticationError    an identity token missing, malformed, expired or untrusted (HTTP 401)
     ├── VerificationError      a signature, proof or checkpoint that does not verify (HTTP 422)
     │   ├── SignatureError     a signature over an entry, note or SET does not verify
     │   └── ProofError         an inclusion or consistency proof does not lead to the expected root
@@ -27,6 +28,7 @@ so that servers can answer ``{"code": 400, "message": "spec.signature.content: .
 from __future__ import annotations
 
 __all__ = [
+    "AuthenticationError",
     "DuplicateEntryError",
     "EntryTooLargeError",
     "Error",
@@ -63,6 +65,12 @@ class FormatError(Error):
 
 class UnsupportedError(FormatError):
     """Well-formed input naming a kind, version, algorithm or key type we do not accept."""
+
+
+class AuthenticationError(Error):
+    """An identity (OIDC) token is missing, malformed, expired, or from an untrusted issuer."""
+
+    status = 401
 
 
 class VerificationError(Error):

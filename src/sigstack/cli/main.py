@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from sigstack import __version__
 from sigstack.cli import log as log_cmd
-from sigstack.cli import serve
+from sigstack.cli import oidc, serve
 from sigstack.errors import Error
 
 __all__ = ["build_parser", "main"]
@@ -28,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     serve.register(commands)
     log_cmd.register(commands)
+    oidc.register(commands)
     return parser
 
 

@@ -1,0 +1,1 @@
+"""Certificate Transparency (RFC 6962), pure: SCTs, Merkle tree leaves, signed tree heads."""

@@ -1,0 +1,1 @@
+"""OpenID Connect, pure: JWT verification against a given JWKS, issuers, principals."""

@@ -1,0 +1,1 @@
+"""X.509 for code signing, pure: Fulcio OIDs and extensions, certificate profiles and issuance."""

@@ -1,0 +1,1 @@
+"""The certificate authority service: Fulcio API v2 (signingCert, trustBundle, configuration)."""

@@ -1,0 +1,1 @@
+"""The development OIDC issuer (discovery, JWKS, tokens, PKCE, device flow); loopback only."""

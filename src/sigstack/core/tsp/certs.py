@@ -1,0 +1,182 @@
+"""TSA certificates: the leaf profile RFC 3161 §2.3 requires, and a whole chain.
+
+Leaf (ca-tsa-oidc-tuf.md §8.3, sigstore certmaker templates): not a CA,
+KeyUsage digitalSignature (critical), ExtendedKeyUsage **exactly**
+id-kp-timeStamping and **critical** (RFC 3161 §2.3: "The corresponding
+certificate MUST contain only one instance of the extended key usage field
+extension ... with KeyPurposeID having value id-kp-timeStamping. The extension
+MUST be critical."). OpenSSL (and so sigstore-python) refuses anything else.
+
+The chain is root → intermediate (with the timeStamping EKU, as the Go TSA's
+``--enforce-intermediate-eku`` wants) → leaf, built with
+:mod:`sigstack.core.x509.ca` when it is available.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import secrets
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+__all__ = ["build_tsa_chain", "build_tsa_leaf", "tsa_name"]
+
+PublicKey = ec.EllipticCurvePublicKey | rsa.RSAPublicKey
+PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
+
+
+def tsa_name(common_name: str, organization: str = "sigstack") -> x509.Name:
+    """A subject ``O=<organization>, CN=<common_name>``."""
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+        ]
+    )
+
+
+def _hash_for(key: PrivateKey) -> hashes.SHA256 | hashes.SHA384:
+    if isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.key_size >= 384:
+        return hashes.SHA384()
+    return hashes.SHA256()
+
+
+def build_tsa_leaf(
+    public_key: PublicKey,
+    subject: x509.Name,
+    *,
+    issuer: x509.Certificate,
+    issuer_key: PrivateKey,
+    not_before: datetime,
+    validity: timedelta,
+) -> x509.Certificate:
+    """A TSA signing certificate (RFC 3161 §2.3; RFC 5280 §4.2.1.12 for the EKU)."""
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer.subject)
+        .public_key(public_key)
+        .serial_number(secrets.randbits(159) | 1)
+        .not_valid_before(not_before)
+        .not_valid_after(not_before + validity)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
+            critical=False,
+        )
+    )
+    return builder.sign(issuer_key, _hash_for(issuer_key))
+
+
+def _fallback_ca(
+    public_key: PublicKey,
+    subject: x509.Name,
+    *,
+    issuer: x509.Certificate | None,
+    issuer_key: PrivateKey,
+    not_before: datetime,
+    validity: timedelta,
+    path_length: int,
+    eku: Sequence[x509.ObjectIdentifier] = (),
+) -> x509.Certificate:
+    """A CA certificate (RFC 5280 §4.2.1.9), used only while core.x509.ca is absent."""
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer.subject if issuer else subject)
+        .public_key(public_key)
+        .serial_number(secrets.randbits(159) | 1)
+        .not_valid_before(not_before)
+        .not_valid_after(not_before + validity)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=False,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
+            critical=False,
+        )
+    )
+    if eku:
+        builder = builder.add_extension(x509.ExtendedKeyUsage(list(eku)), critical=False)
+    return builder.sign(issuer_key, _hash_for(issuer_key))
+
+
+def build_tsa_chain(
+    *,
+    root_key: PrivateKey,
+    intermediate_key: PrivateKey,
+    leaf_key: PrivateKey,
+    name: str,
+    not_before: datetime,
+    validity: timedelta,
+) -> list[x509.Certificate]:
+    """``[leaf, intermediate, root]`` (leaf first, as trusted roots list TSA chains)."""
+    root_subject = tsa_name(f"{name} root")
+    mid_subject = tsa_name(f"{name} intermediate")
+
+    if importlib.util.find_spec("sigstack.core.x509.ca") is not None:
+        from sigstack.core.x509 import ca  # type: ignore[attr-defined,unused-ignore]
+
+        root = ca.build_root_ca(root_key, root_subject, not_before=not_before, validity=validity)
+        intermediate = ca.build_intermediate_ca(
+            intermediate_key.public_key(),
+            mid_subject,
+            issuer=root,
+            issuer_key=root_key,
+            not_before=not_before,
+            validity=validity,
+            eku=(ExtendedKeyUsageOID.TIME_STAMPING,),
+        )
+    else:
+        root = _fallback_ca(
+            root_key.public_key(), root_subject, issuer=None, issuer_key=root_key,
+            not_before=not_before, validity=validity, path_length=1,
+        )  # fmt: skip
+        intermediate = _fallback_ca(
+            intermediate_key.public_key(), mid_subject, issuer=root, issuer_key=root_key,
+            not_before=not_before, validity=validity, path_length=0,
+            eku=(ExtendedKeyUsageOID.TIME_STAMPING,),
+        )  # fmt: skip
+    leaf = build_tsa_leaf(
+        leaf_key.public_key(),
+        tsa_name(f"{name} timestamping"),
+        issuer=intermediate,
+        issuer_key=intermediate_key,
+        not_before=not_before,
+        validity=validity,
+    )
+    return [leaf, intermediate, root]

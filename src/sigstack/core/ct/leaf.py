@@ -13,6 +13,7 @@ leaf commit to identical bytes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sigstack.core.ct.encoding import Reader, u8, u16, u64, vector
@@ -22,6 +23,8 @@ __all__ = [
     "ENTRY_TYPE_PRECERT",
     "ENTRY_TYPE_X509",
     "ParsedLeaf",
+    "extra_data_precert",
+    "extra_data_x509",
     "merkle_tree_leaf_precert",
     "merkle_tree_leaf_x509",
     "parse_merkle_tree_leaf",
@@ -100,3 +103,13 @@ def parse_merkle_tree_leaf(data: bytes) -> ParsedLeaf:
     extensions = reader.vector(2)
     reader.done()
     return ParsedLeaf(timestamp, entry_type, key_hash, certificate, extensions)
+
+
+def extra_data_x509(chain: Sequence[bytes]) -> bytes:
+    """``X509ChainEntry.certificate_chain`` for ``get-entries`` (RFC 6962 §4.6): the issuers."""
+    return vector(b"".join(vector(cert, 3) for cert in chain), 3)
+
+
+def extra_data_precert(precertificate: bytes, chain: Sequence[bytes]) -> bytes:
+    """``PrecertChainEntry`` (§4.6): the submitted precertificate, then its issuer chain."""
+    return vector(precertificate, 3) + extra_data_x509(chain)

@@ -1,0 +1,137 @@
+"""Checks a CT log makes on a submitted chain before logging it (RFC 6962 §3.1, §4.1).
+
+``chain[0]`` is the end-entity certificate (``add-chain``) or the precertificate with the
+critical poison extension (``add-pre-chain``); each following certificate must have
+issued the one before it, and the chain must end in, or be issued by, a root the log
+accepts. Precertificates issued by a Precertificate Signing Certificate (EKU
+1.3.6.1.4.1.11129.2.4.4) are not supported: Fulcio signs precerts with its CA key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.x509.oid import ExtensionOID, ObjectIdentifier
+
+from sigstack.core.ct.leaf import (
+    extra_data_precert,
+    extra_data_x509,
+    signed_entry_precert,
+    signed_entry_x509,
+)
+from sigstack.core.ct.sct import issuer_key_hash
+from sigstack.core.x509.precert import precert_tbs
+from sigstack.errors import FormatError, UnsupportedError, VerificationError
+
+__all__ = ["CheckedChain", "check_chain"]
+
+_PRECERT_SIGNING = ObjectIdentifier("1.3.6.1.4.1.11129.2.4.4")
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedChain:
+    """A chain the log accepts, with what the SCT and the leaf commit to."""
+
+    precert: bool
+    #: ``entry_type ‖ signed_entry`` (§3.2): identical for every resubmission of the cert.
+    signed_entry: bytes
+    issuer_key_hash: bytes
+    #: Precert TBS without poison, or the certificate DER (x509 entries).
+    entry_bytes: bytes
+    #: ``extra_data`` of ``get-entries`` (§4.6), chain completed with the accepted root.
+    extra_data: bytes
+
+    @property
+    def dedup_key(self) -> bytes:
+        """SHA-256 of ``signed_entry``: the same certificate always maps to one log entry."""
+        return hashlib.sha256(self.signed_entry).digest()
+
+
+def _der(cert: x509.Certificate) -> bytes:
+    return cert.public_bytes(serialization.Encoding.DER)
+
+
+def _describe(cert: x509.Certificate) -> str:
+    return cert.subject.rfc4514_string() or f"serial {cert.serial_number:x} (empty subject)"
+
+
+def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    try:
+        cert.verify_directly_issued_by(issuer)
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return True
+
+
+def check_chain(
+    chain: Sequence[x509.Certificate],
+    accepted_roots: Sequence[x509.Certificate],
+    *,
+    precert: bool,
+) -> CheckedChain:
+    """Check ``chain`` for ``add-pre-chain`` (``precert``) or ``add-chain``; raise saying why not.
+
+    FormatError for a chain of the wrong shape (missing or unexpected poison, no issuer),
+    VerificationError when a signature does not link or the chain reaches no accepted root.
+    """
+    if not chain:
+        raise FormatError("chain is empty: expected the certificate, then its issuers")
+    leaf = chain[0]
+    has_poison = any(e.oid == ExtensionOID.PRECERT_POISON for e in leaf.extensions)
+    if precert:
+        if not has_poison:
+            raise FormatError(
+                "chain[0] has no CT poison extension (1.3.6.1.4.1.11129.2.4.3); a final"
+                " certificate goes to add-chain"
+            )
+        if not leaf.extensions.get_extension_for_oid(ExtensionOID.PRECERT_POISON).critical:
+            raise FormatError("chain[0]: the CT poison extension must be critical (RFC 6962 §3.1)")
+        if len(chain) < 2:
+            raise FormatError("add-pre-chain needs the precertificate's issuer as chain[1]")
+    elif has_poison:
+        raise FormatError("chain[0] is a precertificate (it has the poison); use add-pre-chain")
+    for i in range(len(chain) - 1):
+        if not _issued_by(chain[i], chain[i + 1]):
+            raise VerificationError(
+                f"chain[{i}] ({_describe(chain[i])}) was not issued by chain[{i + 1}]"
+                f" ({_describe(chain[i + 1])}): expected each certificate to be signed by the next"
+            )
+    tail = chain[-1]
+    root_ders = {_der(r) for r in accepted_roots}
+    issuers = list(chain[1:])
+    if _der(tail) not in root_ders:
+        root = next((r for r in accepted_roots if _issued_by(tail, r)), None)
+        if root is None:
+            raise VerificationError(
+                f"chain ends at {_describe(tail)}, which neither is nor was issued by one of"
+                f" the log's {len(accepted_roots)} accepted roots (see get-roots)"
+            )
+        issuers.append(root)
+    issuer_ders = [_der(c) for c in issuers]
+    if precert:
+        issuer = chain[1]
+        try:
+            eku = issuer.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+        except x509.ExtensionNotFound:
+            eku = x509.ExtendedKeyUsage([])
+        if _PRECERT_SIGNING in eku:
+            raise UnsupportedError(
+                "precertificates signed by a Precertificate Signing Certificate are not"
+                " supported; sign the precertificate with the issuing CA's key"
+            )
+        key_hash = issuer_key_hash(issuer)
+        tbs = precert_tbs(leaf)
+        return CheckedChain(
+            True,
+            signed_entry_precert(key_hash, tbs),
+            key_hash,
+            tbs,
+            extra_data_precert(_der(leaf), issuer_ders),
+        )
+    der = _der(leaf)
+    return CheckedChain(False, signed_entry_x509(der), b"", der, extra_data_x509(issuer_ders))

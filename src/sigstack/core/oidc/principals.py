@@ -96,7 +96,9 @@ def _claim_path(claims: Mapping[str, Any], path: str) -> str:
 def _email(config: IssuerConfig, claims: Mapping[str, Any], iss: str, sub: str) -> Principal:
     email = _string_claim(claims, "email", f"for the email issuer {iss}")
     verified = claims.get("email_verified")
-    if not config.skip_email_verification and verified not in (True, "true", "True"):
+    # A boolean, or the strings Fulcio also accepts; never 1 (which == True in Python).
+    is_verified = verified is True or (isinstance(verified, str) and verified in ("true", "True"))
+    if not config.skip_email_verification and not is_verified:
         raise AuthenticationError(
             f"token email_verified is {verified!r}; the email issuer {iss} must have verified"
             f" {email} (email_verified: true)"

@@ -98,7 +98,9 @@ def _serve_oidc(args: argparse.Namespace) -> int:
         print(_WARNING.format(host=args.host), file=sys.stderr, flush=True)
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     host = f"[{args.host}]" if ":" in args.host else args.host
-    default_issuer = f"http://{host}:{args.port}"
+    # A wildcard address is no URL anyone can reach: then the issuer URL must be given.
+    wildcard = args.host in ("0.0.0.0", "::", "[::]")  # noqa: S104 - compared, not bound
+    default_issuer = None if wildcard else f"http://{host}:{args.port}"
     settings = ProviderSettings(
         token_lifetime=args.token_lifetime,
         device_interval=args.device_interval,

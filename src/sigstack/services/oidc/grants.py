@@ -19,6 +19,9 @@ __all__ = ["AuthorizationCode", "CodeStore", "DeviceGrant", "DeviceStore", "norm
 # RFC 8628 §6.1: 20 consonants (no vowels, so no words; no look-alikes), 8 characters = 34.5 bits.
 _USER_CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"
 _USER_CODE_LENGTH = 8
+# A poll this much earlier than the interval still counts as on time: requests sent exactly
+# ``interval`` apart can arrive closer together.
+_POLL_JITTER = 0.5
 
 
 @dataclass(frozen=True)
@@ -197,7 +200,7 @@ class DeviceStore:
         if grant.email is None:
             too_soon = (
                 grant.last_poll is not None
-                and (now - grant.last_poll).total_seconds() < grant.interval
+                and (now - grant.last_poll).total_seconds() < grant.interval - _POLL_JITTER
             )
             grant.last_poll = now
             if too_soon:

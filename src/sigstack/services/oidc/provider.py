@@ -191,8 +191,8 @@ def open_provider(
     chosen_issuer = issuer or state.get("issuer") or default_issuer
     if chosen_issuer is None:
         raise FormatError(
-            f"no issuer URL: {state_path} does not exist yet; "
-            "pass --issuer or start `sigstack serve oidc` once"
+            f"no issuer URL: none given and none remembered in {state_path}; "
+            "give the issuer URL (--issuer / --issuer-url) or start `sigstack serve oidc` once"
         )
     chosen_issuer = check_issuer(chosen_issuer)
     chosen_alg = algorithm or state.get("algorithm") or "ES256"

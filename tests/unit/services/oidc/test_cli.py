@@ -97,3 +97,26 @@ def test_serve_refuses_non_loopback(
 )  # fmt: skip
 def test_is_loopback(host: str, loopback: bool) -> None:
     assert is_loopback(host) is loopback
+
+
+def test_allow_remote_warns_loudly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import uvicorn
+
+    bound: dict[str, object] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: bound.update(kw))  # never listens
+    argv = ["serve", "oidc", "--host", "0.0.0.0", "--allow-remote", "--data-dir", str(tmp_path)]
+    assert main([*argv, "--issuer-url", "http://oidc.test:8080"]) == 0
+    assert bound["host"] == "0.0.0.0"
+    captured = capsys.readouterr()
+    assert "hands out identities to ANYONE" in captured.err
+    assert "issuer http://oidc.test:8080" in captured.out
+
+
+def test_allow_remote_on_a_wildcard_needs_an_issuer_url(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["serve", "oidc", "--host", "0.0.0.0", "--allow-remote", "--data-dir", str(tmp_path)]
+    assert main(argv) == 1
+    assert "no issuer URL" in capsys.readouterr().err

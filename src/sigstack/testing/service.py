@@ -1,0 +1,77 @@
+"""Run any ``sigstack serve SERVICE`` as a real process on a free loopback port (tests).
+
+Generic sibling of ``server.py`` (which is specific to the log): the caller names
+the service, its extra flags and a path that answers 200 once it is ready.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from sigstack.testing.server import free_port
+
+__all__ = ["ServiceProcess", "start_service"]
+
+
+@dataclass
+class ServiceProcess:
+    """A running ``sigstack serve SERVICE`` process."""
+
+    service: str
+    url: str
+    data_dir: Path
+    process: subprocess.Popen[bytes]
+    port: int
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        """Stop the server (SIGTERM: a graceful shutdown) and wait for it."""
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def start_service(
+    service: str,
+    data_dir: Path,
+    *extra: str,
+    ready_path: str,
+    port: int | None = None,
+    output: Path | None = None,
+    timeout: float = 60,
+) -> ServiceProcess:
+    """Start ``sigstack serve SERVICE`` on 127.0.0.1 and wait until ``ready_path`` answers 200.
+
+    The server's output goes to ``output`` (appended) or is discarded.
+    """
+    port = port or free_port()
+    cmd = [
+        sys.executable, "-m", "sigstack", "serve", service, "--data-dir", str(data_dir),
+        "--host", "127.0.0.1", "--port", str(port), *extra,
+    ]  # fmt: skip
+    sink = open(output, "ab") if output else subprocess.DEVNULL  # noqa: SIM115
+    proc = subprocess.Popen(cmd, stdout=sink, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            where = f"; see {output}" if output else ""
+            raise RuntimeError(f"sigstack serve {service} exited with {proc.returncode}{where}")
+        try:
+            if httpx.get(url + ready_path, timeout=1).status_code == 200:
+                return ServiceProcess(service, url, data_dir, proc, port)
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    proc.kill()
+    proc.wait()
+    raise RuntimeError(f"sigstack serve {service} did not answer {ready_path} within {timeout} s")

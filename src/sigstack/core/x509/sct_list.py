@@ -19,6 +19,8 @@ _MIN_SCT = 1 + 32 + 8 + 2 + 1 + 1 + 2
 
 def encode_sct_list(scts: Sequence[bytes]) -> bytes:
     """``u16 total ‖ { u16 len ‖ sct }*`` (§6.2); each SCT as the log serialized it."""
+    if any(len(s) > _U16 for s in scts):
+        raise FormatError("SCT longer than 65535 bytes", field="sct_list")
     body = b"".join(len(s).to_bytes(2, "big") + s for s in scts)
     if len(body) > _U16:
         raise FormatError("SCT list longer than 65535 bytes", field="sct_list")

@@ -249,7 +249,8 @@ def build_rejection(fail_info: str, text: str) -> bytes:
             f"unknown PKIFailureInfo {fail_info!r}; expected one of {sorted(FAIL_INFO)}"
         )
     status = {"status": "rejection", "status_string": [text], "fail_info": {fail_info}}
-    return bytes(tsp.TimeStampResp({"status": status}).dump())
+    # asn1crypto's TimeStampResp does not mark timeStampToken OPTIONAL, so wrap it here.
+    return _der.tlv(_der.SEQUENCE, tsp.PKIStatusInfo(status).dump())
 
 
 def fail_info_for(error: FormatError) -> str:

@@ -19,6 +19,7 @@ from starlette.applications import Starlette
 
 from sigstack.core.ct.sct import log_id_of
 from sigstack.core.note.signed_note import ECDSANoteSigner
+from sigstack.errors import FormatError
 from sigstack.services._asgi import exception_handlers
 from sigstack.services.ctlog.ctlog import CTLog
 from sigstack.services.ctlog.routes import ctlog_routes
@@ -60,6 +61,8 @@ def open_ctlog(
     the tree and the submitted chains live in ``data_dir/ctlog.db``. The origin is
     stored on first start and reused. Call :meth:`CTLog.start` before serving.
     """
+    if not accepted_roots:
+        raise FormatError("a CT log needs at least one accepted root")
     if settings is None:
         settings = CTLogSettings()
     elif isinstance(settings, LogSettings):

@@ -223,7 +223,7 @@ def test_claims_override_template_defaults() -> None:
 # --- email ------------------------------------------------------------------------------------
 
 EMAIL = IssuerConfig(issuer_url="https://accounts.google.com", type=IssuerType.EMAIL)
-GOOGLE = {"iss": "https://accounts.google.com", "sub": "110169484474386276334",
+GOOGLE: dict[str, Any] = {"iss": "https://accounts.google.com", "sub": "110169484474386276334",
           "email": "alice@example.com", "email_verified": True}  # fmt: skip
 
 

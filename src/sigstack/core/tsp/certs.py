@@ -9,20 +9,21 @@ MUST be critical."). OpenSSL (and so sigstore-python) refuses anything else.
 
 The chain is root → intermediate (with the timeStamping EKU, as the Go TSA's
 ``--enforce-intermediate-eku`` wants) → leaf, built with
-:mod:`sigstack.core.x509.ca` when it is available.
+:mod:`sigstack.core.x509.ca`.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import secrets
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from sigstack.core.x509 import ca
+from sigstack.core.x509.validity import check_within_issuer
 
 __all__ = ["build_tsa_chain", "build_tsa_leaf", "tsa_name"]
 
@@ -55,7 +56,12 @@ def build_tsa_leaf(
     not_before: datetime,
     validity: timedelta,
 ) -> x509.Certificate:
-    """A TSA signing certificate (RFC 3161 §2.3; RFC 5280 §4.2.1.12 for the EKU)."""
+    """A TSA signing certificate (RFC 3161 §2.3; RFC 5280 §4.2.1.12 for the EKU).
+
+    Its validity must end no later than the issuer's (RFC 5280 §6.1.3 checks each
+    certificate at the verification time, so a longer leaf would outlive its chain).
+    """
+    check_within_issuer(not_before + validity, issuer)
     builder = (
         x509.CertificateBuilder()
         .subject_name(subject)
@@ -81,57 +87,8 @@ def build_tsa_leaf(
         )
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
-            critical=False,
-        )
+        .add_extension(ca.authority_key_identifier(issuer), critical=False)
     )
-    return builder.sign(issuer_key, _hash_for(issuer_key))
-
-
-def _fallback_ca(
-    public_key: PublicKey,
-    subject: x509.Name,
-    *,
-    issuer: x509.Certificate | None,
-    issuer_key: PrivateKey,
-    not_before: datetime,
-    validity: timedelta,
-    path_length: int,
-    eku: Sequence[x509.ObjectIdentifier] = (),
-) -> x509.Certificate:
-    """A CA certificate (RFC 5280 §4.2.1.9), used only while core.x509.ca is absent."""
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(issuer.subject if issuer else subject)
-        .public_key(public_key)
-        .serial_number(secrets.randbits(159) | 1)
-        .not_valid_before(not_before)
-        .not_valid_after(not_before + validity)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=False,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
-            critical=False,
-        )
-    )
-    if eku:
-        builder = builder.add_extension(x509.ExtendedKeyUsage(list(eku)), critical=False)
     return builder.sign(issuer_key, _hash_for(issuer_key))
 
 
@@ -148,29 +105,16 @@ def build_tsa_chain(
     root_subject = tsa_name(f"{name} root")
     mid_subject = tsa_name(f"{name} intermediate")
 
-    if importlib.util.find_spec("sigstack.core.x509.ca") is not None:
-        from sigstack.core.x509 import ca  # type: ignore[attr-defined,unused-ignore]
-
-        root = ca.build_root_ca(root_key, root_subject, not_before=not_before, validity=validity)
-        intermediate = ca.build_intermediate_ca(
-            intermediate_key.public_key(),
-            mid_subject,
-            issuer=root,
-            issuer_key=root_key,
-            not_before=not_before,
-            validity=validity,
-            eku=(ExtendedKeyUsageOID.TIME_STAMPING,),
-        )
-    else:
-        root = _fallback_ca(
-            root_key.public_key(), root_subject, issuer=None, issuer_key=root_key,
-            not_before=not_before, validity=validity, path_length=1,
-        )  # fmt: skip
-        intermediate = _fallback_ca(
-            intermediate_key.public_key(), mid_subject, issuer=root, issuer_key=root_key,
-            not_before=not_before, validity=validity, path_length=0,
-            eku=(ExtendedKeyUsageOID.TIME_STAMPING,),
-        )  # fmt: skip
+    root = ca.build_root_ca(root_key, root_subject, not_before=not_before, validity=validity)
+    intermediate = ca.build_intermediate_ca(
+        intermediate_key.public_key(),
+        mid_subject,
+        issuer=root,
+        issuer_key=root_key,
+        not_before=not_before,
+        validity=validity,
+        eku=(ExtendedKeyUsageOID.TIME_STAMPING,),
+    )
     leaf = build_tsa_leaf(
         leaf_key.public_key(),
         tsa_name(f"{name} timestamping"),

@@ -97,7 +97,9 @@ def request(
 
 def dummy_sct(timestamp: int = 1_780_000_000_000, *, extensions: bytes = b"") -> bytes:
     """A structurally valid v1 SCT with a real ECDSA signature over nothing in particular."""
-    sig = ca_key("p256").sign(b"not a real sct", ec.ECDSA(hashes.SHA256()))
+    signer = key("p256")
+    assert isinstance(signer, ec.EllipticCurvePrivateKey)
+    sig = signer.sign(b"not a real sct", ec.ECDSA(hashes.SHA256()))
     return (
         b"\x00"
         + bytes(range(32))

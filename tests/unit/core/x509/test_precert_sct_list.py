@@ -69,3 +69,26 @@ def test_bad_sct_lists(scts: list[bytes], message: str) -> None:
 def test_bad_list_prefixes(data: bytes) -> None:
     with pytest.raises(FormatError):
         check_sct_list(data)
+
+
+def test_only_poison_leaves_no_extensions_field() -> None:
+    # SEQUENCE { [0] version, INTEGER 1, [3] { SEQUENCE { poison } } }
+    poison = bytes.fromhex("3013060a2b06010401d6790204030101ff04020500")
+    exts = b"\xa3\x17\x30\x15" + poison
+    tbs = (
+        b"\x30" + bytes([5 + 3 + len(exts)]) + bytes.fromhex("a003020102") + b"\x02\x01\x01" + exts
+    )
+    assert tbs_without_poison(tbs) == bytes.fromhex("3008a003020102020101")
+
+
+@pytest.mark.parametrize(
+    "tbs",
+    [
+        bytes.fromhex("3005a303300201"),  # extension SEQUENCE overruns its parent
+        bytes.fromhex("3006a30430020500"),  # extension does not start with an OID
+        bytes.fromhex("3004a3020500"),  # [3] does not hold a SEQUENCE
+    ],
+)
+def test_malformed_extensions_are_refused(tbs: bytes) -> None:
+    with pytest.raises(FormatError):
+        tbs_without_poison(tbs)

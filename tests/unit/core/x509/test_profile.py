@@ -100,7 +100,7 @@ def ku(**bits: bool) -> x509.KeyUsage:
         "encipher_only",
         "decipher_only",
     ]
-    return x509.KeyUsage(**{n: bits.get(n, False) for n in names})  # type: ignore[arg-type]
+    return x509.KeyUsage(**{n: bits.get(n, False) for n in names})
 
 
 SAN = ExtensionOID.SUBJECT_ALTERNATIVE_NAME

@@ -1,0 +1,132 @@
+"""The certificate authority service: Fulcio's HTTP API and its CT log in one ASGI app.
+
+Routes (ca-tsa-oidc-tuf.md §1; sigstore-clients.md §4.3), at the root of
+host:port because sigstore-python drops any path from the CA URL:
+
+* ``POST /api/v2/signingCert`` → ``{"signedCertificateEmbeddedSct": {"chain":
+  {"certificates": [leaf PEM, intermediate PEM, root PEM]}}}``
+* ``GET /api/v2/trustBundle`` → ``{"chains": [{"certificates": [...]}]}``
+* ``GET /api/v2/configuration`` → ``{"issuers": [...]}``
+* ``GET /api/v1/rootCert`` → the chain as PEM (``application/pem-certificate-chain``)
+* ``GET /healthz``; the RFC 6962 CT log under ``/ct/v1``.
+
+``open_ca`` does the I/O (keys, CT log files, HTTP client); ``create_app`` only
+wires routes and the lifespan that starts and stops the CT log.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+from cryptography.hazmat.primitives.serialization import Encoding
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from sigstack.core.oidc.issuers import IssuerRegistry
+from sigstack.services._asgi import exception_handlers, json_response, read_json
+from sigstack.services.ca.configuration import configuration_document
+from sigstack.services.ca.issuer import CertificateAuthority
+from sigstack.services.ca.jwks import JWKSCache
+from sigstack.services.ca.keys import CAKeySource
+from sigstack.services.ca.settings import CASettings
+from sigstack.services.ctlog import CTLog, CTLogSettings, ctlog_routes, open_ctlog
+
+__all__ = ["CAService", "create_app", "open_ca"]
+
+
+@dataclass(frozen=True)
+class CAService:
+    """The CA and the CT log it writes to, served together."""
+
+    ca: CertificateAuthority
+    ctlog: CTLog
+
+
+def open_ca(
+    data_dir: Path,
+    *,
+    key_source: CAKeySource,
+    registry: IssuerRegistry,
+    settings: CASettings,
+    ctlog_settings: CTLogSettings,
+    clock: Callable[[], datetime],
+    http_client: httpx.AsyncClient | None = None,
+    synchronous: str = "FULL",
+) -> CAService:
+    """Load the CA key and chain, open the CT log (accepting chains to our root) and wire the CA.
+
+    ``http_client`` reaches the OIDC issuers (tests pass one over a MockTransport). The
+    CT log keeps its key in ``data_dir/keys/ctlog.pem`` and its tree in ``data_dir/ctlog.db``.
+    """
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key, chain = key_source.load()
+    ctlog = open_ctlog(
+        data_dir,
+        accepted_roots=[chain[-1]],
+        settings=ctlog_settings,
+        clock=clock,
+        synchronous=synchronous,
+    )
+    client = http_client or httpx.AsyncClient(timeout=settings.issuer_timeout)
+    jwks = JWKSCache(
+        client, ttl=settings.jwks_ttl, min_refresh_interval=settings.jwks_min_refresh_interval
+    )
+    ca = CertificateAuthority(
+        key=key,
+        chain=chain,
+        registry=registry,
+        jwks=jwks,
+        ctlog=ctlog,
+        settings=settings,
+        clock=clock,
+    )
+    return CAService(ca, ctlog)
+
+
+def create_app(service: CAService) -> Starlette:
+    """The ASGI app; the lifespan starts the CT log and, on the way out, drains it."""
+    ca = service.ca
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await service.ctlog.start()
+        try:
+            yield
+        finally:
+            await service.ctlog.stop()
+            await ca.jwks.aclose()
+
+    async def signing_cert(request: Request) -> Response:
+        body = await read_json(request, ca.settings.max_request_bytes)
+        certs = await ca.issue(body, request.headers.get("authorization"))
+        pems = [certs[0].public_bytes(Encoding.PEM).decode(), *ca.chain_pem]
+        return json_response({"signedCertificateEmbeddedSct": {"chain": {"certificates": pems}}})
+
+    async def trust_bundle(request: Request) -> Response:
+        return json_response({"chains": [{"certificates": ca.chain_pem}]})
+
+    async def configuration(request: Request) -> Response:
+        return json_response(configuration_document(ca.registry))
+
+    async def root_cert(request: Request) -> Response:
+        return Response("".join(ca.chain_pem), media_type="application/pem-certificate-chain")
+
+    async def healthz(request: Request) -> Response:
+        return json_response({"status": "ok"})
+
+    routes: list[BaseRoute] = [
+        Route("/api/v2/signingCert", signing_cert, methods=["POST"]),
+        Route("/api/v2/trustBundle", trust_bundle, methods=["GET"]),
+        Route("/api/v2/configuration", configuration, methods=["GET"]),
+        Route("/api/v1/rootCert", root_cert, methods=["GET"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        *ctlog_routes(service.ctlog),  # already under /ct/v1
+    ]
+    return Starlette(routes=routes, exception_handlers=exception_handlers, lifespan=lifespan)

@@ -1,0 +1,204 @@
+"""The issuance pipeline of ``POST /api/v2/signingCert`` (ca-tsa-oidc-tuf.md §1.4).
+
+1. Token: ``credentials.oidcIdentityToken`` first, else ``Authorization: Bearer``
+   (§0 item 1; sigstore-python sends only the header, sigstore-js only the body).
+2. Issuer: looked up by the token's *unverified* ``iss`` in the registry
+   (exact ``OIDCIssuers`` entry, else a ``MetaIssuers`` wildcard, §5).
+3. Keys: the issuer's discovery + JWKS (cached; one forced refresh when the
+   token names an unknown ``kid``), ``alg`` in discovery's
+   ``id_token_signing_alg_values_supported`` (go-oidc, §12 item 5).
+4. ``verify_token``: signature, ``iss``, ``aud`` = the issuer's ClientID, times.
+5. Principal from the claims, by issuer type (§4): SAN, extensions, challenge.
+6. Public key + proof of possession: CSR self-signature, or ``publicKeyRequest``
+   with a signature over the challenge (§1.3).
+7. Precertificate (poison) → CT ``add_pre_chain`` → final certificate with the
+   SCT list embedded (§6.1, §6.3).
+
+Steps 1–6 only read: a refusal (401 token, 400 request) issues nothing and
+appends nothing to the CT log. Only step 7 writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any, Protocol
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from sigstack.core.ct.sct import SignedCertificateTimestamp, encode_sct_list
+from sigstack.core.oidc.issuers import IssuerConfig, IssuerRegistry
+from sigstack.core.oidc.principals import Principal, principal_from_claims
+from sigstack.core.oidc.tokens import (
+    UnknownKeyError,
+    unverified_claims,
+    unverified_header,
+    verify_token,
+)
+from sigstack.core.x509.issuance import LeafRequest, build_precertificate, finalize_certificate
+from sigstack.errors import AuthenticationError, FormatError
+from sigstack.services.ca.jwks import JWKSCache
+from sigstack.services.ca.keys import CAKey
+from sigstack.services.ca.possession import LeafKey, key_from_csr, key_from_public_key_request
+from sigstack.services.ca.settings import CASettings
+
+__all__ = ["CertificateAuthority", "PreChainLog", "token_from_request"]
+
+
+class PreChainLog(Protocol):
+    """The part of the CT log the CA uses (services/ctlog ``CTLog``)."""
+
+    async def add_pre_chain(self, chain: list[bytes]) -> SignedCertificateTimestamp:
+        """Log ``[precert DER, *chain DER]`` and return its SCT."""
+        ...
+
+
+def token_from_request(body: Mapping[str, Any], authorization: str | None) -> str:
+    """The identity token: ``credentials.oidcIdentityToken``, else ``Authorization: Bearer``."""
+    credentials = body.get("credentials")
+    if credentials is not None:
+        if not isinstance(credentials, dict):
+            raise FormatError("expected an object", field="credentials")
+        token = credentials.get("oidcIdentityToken")
+        if isinstance(token, str) and token:
+            return token
+        if token is not None and not isinstance(token, str):
+            raise FormatError("expected a string", field="credentials.oidcIdentityToken")
+    if authorization:
+        scheme, _, value = authorization.strip().partition(" ")
+        if scheme.lower() == "bearer" and value.strip():
+            return value.strip()
+        raise AuthenticationError(
+            f"the Authorization header must be 'Bearer <identity token>'; found scheme {scheme!r}"
+        )
+    raise AuthenticationError(
+        "no identity token: send it as credentials.oidcIdentityToken or 'Authorization: Bearer'"
+    )
+
+
+class CertificateAuthority:
+    """Everything ``POST /api/v2/signingCert`` needs, wired once at start."""
+
+    def __init__(
+        self,
+        *,
+        key: CAKey,
+        chain: list[x509.Certificate],
+        registry: IssuerRegistry,
+        jwks: JWKSCache,
+        ctlog: PreChainLog,
+        settings: CASettings,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.key = key
+        self.chain = chain
+        self.registry = registry
+        self.jwks = jwks
+        self.ctlog = ctlog
+        self.settings = settings
+        self.clock = clock
+        self._chain_der = [c.public_bytes(serialization.Encoding.DER) for c in chain]
+        self.chain_pem = [c.public_bytes(serialization.Encoding.PEM).decode() for c in chain]
+
+    async def authenticate(self, token: str) -> tuple[IssuerConfig, dict[str, Any], Principal]:
+        """Steps 2–5: the issuer's configuration, the verified claims and the principal."""
+        iss = unverified_claims(token).get("iss")
+        if not isinstance(iss, str) or not iss:
+            raise AuthenticationError("the identity token has no iss (issuer) claim")
+        config = self.registry.lookup(iss)  # AuthenticationError naming the configured issuers
+        keys = await self.jwks.get(iss)
+        claims = await self._verify(token, iss, config, keys.jwks, keys.algorithms, retry=True)
+        return config, claims, principal_from_claims(config, claims)
+
+    async def _verify(
+        self,
+        token: str,
+        iss: str,
+        config: IssuerConfig,
+        jwks: Mapping[str, Any],
+        algorithms: tuple[str, ...],
+        *,
+        retry: bool,
+    ) -> dict[str, Any]:
+        alg = unverified_header(token).get("alg")
+        if alg not in algorithms:
+            raise AuthenticationError(
+                f"token algorithm (alg) {alg!r} is not allowed: issuer {iss} signs with "
+                f"{', '.join(algorithms)} (id_token_signing_alg_values_supported)"
+            )
+        try:
+            return verify_token(
+                token,
+                jwks=jwks,
+                issuer=iss,
+                audiences=config.audiences,
+                now=self.clock(),
+                leeway=self.settings.token_leeway,
+            )
+        except UnknownKeyError:
+            if not retry:
+                raise
+            stale = await self.jwks.get(iss)
+            fresh = await self.jwks.refresh(iss, stale)
+            if fresh is None:
+                raise
+            return await self._verify(token, iss, config, fresh.jwks, fresh.algorithms, retry=False)
+
+    async def issue(self, body: Any, authorization: str | None) -> list[x509.Certificate]:
+        """Steps 1–7 for one request body; returns ``[leaf, *chain]``."""
+        if not isinstance(body, dict):
+            raise FormatError("the request body must be a JSON object")
+        token = token_from_request(body, authorization)
+        csr = body.get("certificateSigningRequest")
+        pkr = body.get("publicKeyRequest")
+        if (csr is None) == (pkr is None):
+            raise FormatError(
+                "send exactly one of certificateSigningRequest (a base64 PEM CSR) and "
+                "publicKeyRequest (public key + proofOfPossession)"
+            )
+        _config, claims, principal = await self.authenticate(token)
+        public_key: LeafKey
+        if csr is not None:
+            public_key = key_from_csr(csr)
+        else:
+            public_key = key_from_public_key_request(pkr, _challenges(principal, claims))
+        return await self._certify(public_key, principal)
+
+    async def _certify(self, public_key: LeafKey, principal: Principal) -> list[x509.Certificate]:
+        request = LeafRequest(
+            public_key=public_key,
+            san_type=principal.san_type,
+            san_value=principal.san_value,
+            extensions=principal.extensions,
+        )
+        issuer = self.chain[0]
+        precert = build_precertificate(
+            request,
+            issuer=issuer,
+            issuer_key=self.key,
+            not_before=self.clock(),
+            validity=self.settings.certificate_validity,
+        )
+        sct = await self.ctlog.add_pre_chain(
+            [precert.public_bytes(serialization.Encoding.DER), *self._chain_der]
+        )
+        leaf = finalize_certificate(
+            precert, encode_sct_list([sct]), issuer=issuer, issuer_key=self.key
+        )
+        return [leaf, *self.chain]
+
+
+def _challenges(principal: Principal, claims: Mapping[str, Any]) -> list[str]:
+    """The principal's challenge, then the token's verified email if that differs.
+
+    cosign, sigstore-go and sigstore-js sign the token's ``email`` whenever it has
+    one, even for issuer types whose challenge is ``sub`` (§1.3 pitfall). Accepting
+    either keeps those clients working; both are claims of the verified token.
+    """
+    found = [principal.challenge]
+    email = claims.get("email")
+    verified = claims.get("email_verified") in (True, "true", "True")
+    if isinstance(email, str) and email and verified and email != principal.challenge:
+        found.append(email)
+    return found

@@ -1,0 +1,94 @@
+"""Issuer keys: cached, refreshed once on an unknown kid (rate-limited), failures as 401."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+
+from sigstack.errors import AuthenticationError
+from sigstack.services.ca.jwks import JWKSCache
+from tests.unit.services.ca.conftest import EMAIL_ISSUER, CAHarness, World
+from tests.unit.services.ca.helpers import bearer, csr_body
+
+ALICE = {"email": "alice@example.com", "email_verified": True}
+
+
+def _post(ca: CAHarness, token: str) -> httpx.Response:
+    body, _ = csr_body()
+    return ca.client.post("/api/v2/signingCert", json=body, headers=bearer(token))
+
+
+def test_keys_are_fetched_once_then_cached(ca: CAHarness) -> None:
+    issuer = ca.issuer(EMAIL_ISSUER)
+    for _ in range(3):
+        assert _post(ca, issuer.token(**ALICE)).status_code == 200
+    assert issuer.requests.count("/jwks") == 1
+
+
+def test_an_unknown_kid_forces_one_refresh(ca: CAHarness) -> None:
+    issuer = ca.issuer(EMAIL_ISSUER)
+    assert _post(ca, issuer.token(**ALICE)).status_code == 200
+    rotated = issuer.add_key()  # the issuer rotates; our cache does not know the new kid yet
+    assert _post(ca, issuer.token(kid=rotated, **ALICE)).status_code == 200
+    assert issuer.requests.count("/jwks") == 2
+
+
+def test_forced_refreshes_are_rate_limited(ca: CAHarness) -> None:
+    issuer = ca.issuer(EMAIL_ISSUER)
+    assert _post(ca, issuer.token(**ALICE)).status_code == 200
+    unpublished = issuer.add_key(publish=False)
+    r = _post(ca, issuer.token(kid=unpublished, **ALICE))
+    assert r.status_code == 401 and "is not in the issuer's JWKS" in r.json()["message"]
+    r = _post(ca, issuer.token(kid=unpublished, **ALICE))
+    assert r.status_code == 401
+    assert issuer.requests.count("/jwks") == 2  # one forced refresh, not one per token
+
+
+def test_ttl_expiry_refetches() -> None:
+    world = World()
+    issuer = world.add(EMAIL_ISSUER)
+    now = [0.0]
+    cache = JWKSCache(
+        httpx.AsyncClient(transport=world.transport()), ttl=60, monotonic=lambda: now[0]
+    )
+
+    async def run() -> None:
+        await cache.get(EMAIL_ISSUER)
+        now[0] = 59
+        await cache.get(EMAIL_ISSUER)
+        now[0] = 61
+        keys = await cache.get(EMAIL_ISSUER)
+        assert keys.algorithms == ("ES256",)
+        await cache.aclose()
+
+    asyncio.run(run())
+    assert issuer.requests.count("/jwks") == 2
+
+
+def test_concurrent_first_use_fetches_once() -> None:
+    world = World()
+    issuer = world.add(EMAIL_ISSUER)
+    cache = JWKSCache(httpx.AsyncClient(transport=world.transport()))
+
+    async def run() -> None:
+        await asyncio.gather(*(cache.get(EMAIL_ISSUER) for _ in range(20)))
+
+    asyncio.run(run())
+    assert issuer.requests.count("/jwks") == 1
+
+
+@pytest.mark.parametrize(
+    ("response", "reason"),
+    [
+        (httpx.Response(500), "answered HTTP 500"),
+        (httpx.Response(200, content=b"<html>"), "is not JSON"),
+        (httpx.Response(200, json={"issuer": EMAIL_ISSUER}), "has no jwks_uri"),
+        (httpx.Response(302, headers={"location": "https://evil.example/"}), "answered HTTP 302"),
+    ],
+)
+def test_broken_discovery_is_an_authentication_error(response: httpx.Response, reason: str) -> None:
+    cache = JWKSCache(httpx.AsyncClient(transport=httpx.MockTransport(lambda r: response)))
+    with pytest.raises(AuthenticationError, match=reason):
+        asyncio.run(cache.get(EMAIL_ISSUER))

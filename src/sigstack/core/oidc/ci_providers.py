@@ -8,7 +8,7 @@ them without copying the templates; a configuration file may override or add ent
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from types import MappingProxyType
 
@@ -54,6 +54,15 @@ class CIProviderMetadata:
         object.__setattr__(
             self, "default_template_values", MappingProxyType(dict(self.default_template_values))
         )
+
+    def with_defaults(self, **values: str) -> CIProviderMetadata:
+        """A copy with some ``DefaultTemplateValues`` replaced.
+
+        For self-hosted instances: ``GITLAB_PIPELINE.with_defaults(url="https://gitlab.corp")``
+        makes the source-repository URIs point at that GitLab (claims still win).
+        """
+        defaults = {**self.default_template_values, **values}
+        return replace(self, default_template_values=defaults)
 
 
 GITHUB_WORKFLOW = CIProviderMetadata(

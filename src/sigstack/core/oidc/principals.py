@@ -25,7 +25,9 @@ from sigstack.errors import AuthenticationError
 
 __all__ = ["Principal", "principal_from_claims"]
 
-_EMAIL_REGEX = re.compile(r"^.+@.+\..+$")  # Fulcio email principal's check
+# Fulcio's ``^.+@.+\..+$``, minus what cannot go into an rfc822Name (IA5String: ASCII, and no
+# whitespace or control characters, which Python's ``$`` would also let through before a "\n").
+_EMAIL_REGEX = re.compile(r"[!-~]+@[!-~]+\.[!-~]+")
 _K8S_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")  # RFC 1123 names, as Kubernetes uses
 
 # Legacy ``github-workflow`` type: every claim must be present (Fulcio pkg/identity/github).
@@ -103,7 +105,7 @@ def _email(config: IssuerConfig, claims: Mapping[str, Any], iss: str, sub: str) 
             f"token email_verified is {verified!r}; the email issuer {iss} must have verified"
             f" {email} (email_verified: true)"
         )
-    if _EMAIL_REGEX.match(email) is None:
+    if _EMAIL_REGEX.fullmatch(email) is None:
         raise AuthenticationError(f"token email {email!r} is not an email address")
     issuer = _claim_path(claims, config.issuer_claim) if config.issuer_claim else iss
     return Principal(
@@ -116,7 +118,12 @@ def _uri(config: IssuerConfig, claims: Mapping[str, Any], iss: str, sub: str) ->
         raise AuthenticationError(f"token sub {sub!r} is an email address; uri issuers need a URI")
     subject, domain = parse_url(sub), parse_url(config.subject_domain or "")
     assert domain is not None  # validated with the configuration
-    if subject is None or subject.scheme != domain.scheme or subject.host != domain.host:
+    if (
+        subject is None
+        or not sub.isascii()
+        or subject.scheme != domain.scheme
+        or subject.host != domain.host
+    ):
         raise AuthenticationError(
             f"token sub {sub!r} must be a URI under {config.subject_domain} (same scheme and host)"
         )
@@ -194,7 +201,7 @@ def _ci(
     data.update({k: _stringify(v) for k, v in claims.items()})  # claims win over defaults
     san = _render(metadata.subject_alternative_name_template, data, "SAN template", provider)
     parsed = parse_url(san)
-    if parsed is None or not parsed.host:
+    if parsed is None or not parsed.host or not san.isascii():
         raise AuthenticationError(
             f"the {provider} SAN {san!r} rendered from the token is not a URI"
         )

@@ -131,7 +131,7 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def _select_key(header: Mapping[str, Any], jwks: Mapping[str, Any]) -> dict[str, Any]:
+def _select_key(header: Mapping[str, Any], jwks: Mapping[str, Any], alg: str) -> dict[str, Any]:
     keys = jwks.get("keys") if isinstance(jwks, Mapping) else None
     if not isinstance(keys, list):
         raise AuthenticationError('the issuer\'s JWKS has no "keys" list')
@@ -150,7 +150,12 @@ def _select_key(header: Mapping[str, Any], jwks: Mapping[str, Any]) -> dict[str,
                 f"token key id (kid) {kid!r} is not in the issuer's JWKS; known kids: {known}",
                 kid=kid,
             )
-        return matching[0]
+        # Several keys may share a kid across key types: prefer the one that fits alg.
+        kty, curves = _KEY_TYPES[alg]
+        fitting = [
+            k for k in matching if k.get("kty") == kty and (not curves or k.get("crv") in curves)
+        ]
+        return (fitting or matching)[0]
     if len(candidates) != 1:
         raise AuthenticationError(
             f"token has no key id (kid) and the issuer's JWKS has {len(candidates)} signing keys;"
@@ -252,7 +257,7 @@ def verify_token(
             f"token algorithm (alg) {alg!r} is not allowed;"
             f" allowed: {', '.join(ALLOWED_ALGORITHMS)}"
         )
-    jwk = _select_key(header, jwks)
+    jwk = _select_key(header, jwks, alg)
     _check_key_matches(alg, jwk)
     try:
         key = jwt.PyJWK(jwk, algorithm=alg)

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from sigstack.core.oidc import oids
+from sigstack.core.oidc.ci_providers import GITLAB_PIPELINE
 from sigstack.core.oidc.issuers import IssuerConfig, IssuerType, default_issuers
 from sigstack.core.oidc.principals import principal_from_claims
 from sigstack.core.oidc.tokens import verify_token
@@ -213,6 +214,19 @@ def test_gitlab_missing_template_claim() -> None:
             "no ci_config_ref_uri claim, which the gitlab-pipeline SAN template needs")  # fmt: skip
 
 
+def test_self_hosted_gitlab() -> None:
+    """A private GitLab: the built-in templates with its URL as the default ``url``."""
+    url = "https://gitlab.corp.example.com"
+    config = IssuerConfig(issuer_url=url, type=IssuerType.CI_PROVIDER, ci_provider="gitlab-pipeline",
+                          ci_metadata=GITLAB_PIPELINE.with_defaults(url=url))  # fmt: skip
+    claims = {**GITLAB_CLAIMS, "iss": url,
+              "ci_config_ref_uri": "gitlab.corp.example.com/g/p//.gitlab-ci.yml@refs/heads/main"}  # fmt: skip
+    p = principal_from_claims(config, claims)
+    assert p.san_value == "https://gitlab.corp.example.com/g/p//.gitlab-ci.yml@refs/heads/main"
+    assert p.extensions[oids.OID_SOURCE_REPOSITORY_URI] == f"{url}/my-group/my-project"
+    assert GITLAB_PIPELINE.default_template_values["url"] == "https://gitlab.com"  # unchanged
+
+
 def test_claims_override_template_defaults() -> None:
     """Claims win over DefaultTemplateValues (Fulcio ``applyTemplateOrReplace``)."""
     claims = {**GITLAB_CLAIMS, "url": "https://gitlab.example.org"}
@@ -385,3 +399,20 @@ def test_claims_from_another_issuer_are_refused() -> None:
 @pytest.mark.parametrize("sub", [None, "", 42])
 def test_sub_required(sub: Any) -> None:
     refused(EMAIL, {**GOOGLE, "sub": sub}, "string sub claim")
+
+
+@pytest.mark.parametrize(
+    "email", ["alice@example.com\n", "al ice@example.com", "alïce@example.com"]
+)
+def test_email_that_cannot_be_an_rfc822name(email: str) -> None:
+    refused(EMAIL, {**GOOGLE, "email": email}, "not an email address")
+
+
+def test_ci_san_must_be_an_ascii_uri() -> None:
+    config = default_issuers().lookup("https://gitlab.com")
+    refused(config, {**GITLAB_CLAIMS, "ci_config_ref_uri": "gitläb.com/x"}, "is not a URI")
+    refused(config, {**GITLAB_CLAIMS, "ci_config_ref_uri": "/x y"}, "is not a URI")
+
+
+def test_uri_subject_must_be_ascii() -> None:
+    refused(URI, {"iss": URI.issuer_url, "sub": "https://example.com/ü"}, "must be a URI under")

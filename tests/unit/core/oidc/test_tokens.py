@@ -297,3 +297,14 @@ def _raw_sig(der: bytes) -> bytes:
 
     r, s = decode_dss_signature(der)
     return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+
+
+def test_same_kid_on_two_key_types_picks_the_fitting_one() -> None:
+    rsa_key, ec_key = make_key("RS256", kid="shared"), make_key("ES256", kid="shared")
+    keys = jwks(rsa_key, ec_key)
+    assert verify(mint(ec_key), keys)["sub"] == verify(mint(rsa_key), keys)["sub"]
+
+
+def test_key_without_use_is_a_signing_key() -> None:
+    plain = {k: v for k, v in ES256.jwk.items() if k != "use"}
+    verify(mint(ES256), {"keys": [plain]})

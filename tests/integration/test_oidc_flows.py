@@ -8,26 +8,25 @@ code (RFC 8628), and tokens verified against the JWKS named by discovery.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import os
-import secrets
 import subprocess
 import sys
 import threading
 import time
 import uuid
 from collections.abc import Iterator
-from html.parser import HTMLParser
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx
-import jwt
 import pytest
 
+from sigstack.testing.oidc_client import (
+    LoopbackCallback,
+    pkce_pair,
+    submit_form,
+    verify_id_token,
+)
 from sigstack.testing.service import ServiceProcess, start_service
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
@@ -46,83 +45,13 @@ def live_oidc(tmp_path: Path) -> Iterator[ServiceProcess]:
         server.stop()
 
 
-class _Form(HTMLParser):
-    """The first form of a page: its action and the values a browser would submit."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.action: str | None = None
-        self.fields: dict[str, str] = {}
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = {k: v or "" for k, v in attrs}
-        if tag == "form" and self.action is None:
-            self.action = a.get("action", "")
-        elif tag == "input" and "name" in a:
-            self.fields[a["name"]] = a.get("value", "")
-
-
-def _submit_page(browser: httpx.Client, page: httpx.Response, **typed: str) -> httpx.Response:
-    """Fill in the page's form as a person would, and submit it."""
-    form = _Form()
-    form.feed(page.text)
-    assert form.action is not None, page.text
-    return browser.post(urljoin(str(page.url), form.action), data={**form.fields, **typed})
-
-
-class _Callback:
-    """The loopback redirect listener a CLI runs (sigstore-python: localhost, ephemeral port)."""
-
-    def __init__(self) -> None:
-        self.query: dict[str, list[str]] = {}
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                outer.query = parse_qs(urlsplit(self.path).query)
-                self.send_response(200)
-                self.end_headers()
-                self.wfile.write(b"done; return to your terminal")
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.redirect_uri = f"http://localhost:{self.server.server_port}/auth/callback"
-        self.thread = threading.Thread(target=self.server.handle_request, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.server_close()
-
-
-def _pkce() -> tuple[str, str]:
-    verifier = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
-    return verifier, challenge.decode().rstrip("=")
-
-
-def _verify(token: str, discovery: dict[str, Any]) -> dict[str, Any]:
-    """Check the signature with the JWKS that discovery names, as a CA does."""
-    key = jwt.PyJWKClient(discovery["jwks_uri"]).get_signing_key_from_jwt(token)
-    claims: dict[str, Any] = jwt.decode(
-        token,
-        key,
-        algorithms=discovery["id_token_signing_alg_values_supported"],
-        audience="sigstore",
-        issuer=discovery["issuer"],
-        options={"require": ["aud", "sub", "iat", "exp", "iss"]},  # sigstore-python's list
-    )
-    return claims
-
-
 @pytest.mark.parametrize("nonce", [None, "cosign-nonce-1"], ids=["sigstore-python", "cosign"])
 def test_authorization_code_with_pkce(live_oidc: ServiceProcess, nonce: str | None) -> None:
     discovery = httpx.get(live_oidc.url + "/.well-known/openid-configuration").json()
     assert discovery["issuer"] == live_oidc.url
     assert "S256" in discovery["code_challenge_methods_supported"]  # cosign insists
-    verifier, challenge = _pkce()
-    callback = _Callback()
+    verifier, challenge = pkce_pair()
+    callback = LoopbackCallback()
     state = str(uuid.uuid4())
     params = {
         "response_type": "code", "client_id": "sigstore", "client_secret": "",
@@ -135,23 +64,23 @@ def test_authorization_code_with_pkce(live_oidc: ServiceProcess, nonce: str | No
         with httpx.Client(follow_redirects=False) as browser:
             page = browser.get(discovery["authorization_endpoint"], params=params)
             assert page.status_code == 200 and "Email to sign as" in page.text
-            sent = _submit_page(browser, page, email="alice@example.com", action="approve")
+            sent = submit_form(browser, page, email="alice@example.com", action="approve")
             assert sent.status_code == 303
             assert sent.headers["location"].startswith(callback.redirect_uri + "?")
             assert browser.get(sent.headers["location"]).status_code == 200  # reaches the CLI
-        callback.thread.join(5)
+        query = callback.wait()
     finally:
         callback.close()
-    assert callback.query["state"] == [state]
+    assert query["state"] == [state]
     exchange = {
         "grant_type": "authorization_code", "redirect_uri": callback.redirect_uri,
-        "code": callback.query["code"][0], "code_verifier": verifier,
+        "code": query["code"][0], "code_verifier": verifier,
     }  # fmt: skip
     answer = httpx.post(discovery["token_endpoint"], data=exchange, auth=("sigstore", ""))
     assert answer.status_code == 200, answer.text
     body = answer.json()
     assert body["access_token"] == body["id_token"] and body["token_type"] == "Bearer"
-    claims = _verify(body["access_token"], discovery)
+    claims = verify_id_token(body["access_token"], discovery)
     assert claims["email"] == "alice@example.com" and claims["email_verified"] is True
     assert claims["sub"] == "alice@example.com"
     assert claims.get("nonce") == nonce
@@ -163,7 +92,7 @@ def test_authorization_code_with_pkce(live_oidc: ServiceProcess, nonce: str | No
 
 def test_device_flow(live_oidc: ServiceProcess) -> None:
     discovery = httpx.get(live_oidc.url + "/.well-known/openid-configuration").json()
-    verifier, challenge = _pkce()
+    verifier, challenge = pkce_pair()
     start = httpx.post(
         discovery["device_authorization_endpoint"],
         data={"client_id": "sigstore", "scope": "openid email",
@@ -199,12 +128,12 @@ def test_device_flow(live_oidc: ServiceProcess) -> None:
     with httpx.Client() as person:  # a second client: the person on another machine
         page = person.get(start["verification_uri_complete"])
         assert start["user_code"] in page.text
-        done = _submit_page(person, page, email="dev@example.com", action="approve")
+        done = submit_form(person, page, email="dev@example.com", action="approve")
         assert done.status_code == 200 and "dev@example.com" in done.text
     poller.join(30)
     assert seen[0] == "authorization_pending"
     assert token["access_token"] == token["id_token"]
-    assert _verify(token["id_token"], discovery)["email"] == "dev@example.com"
+    assert verify_id_token(token["id_token"], discovery)["email"] == "dev@example.com"
 
 
 def test_device_flow_denied(live_oidc: ServiceProcess) -> None:
@@ -213,7 +142,7 @@ def test_device_flow_denied(live_oidc: ServiceProcess) -> None:
         discovery["device_authorization_endpoint"], data={"client_id": "sigstore"}
     ).json()
     page = httpx.get(start["verification_uri"])
-    _submit_page(httpx.Client(), page, user_code=start["user_code"], action="deny")
+    submit_form(httpx.Client(), page, user_code=start["user_code"], action="deny")
     answer = httpx.post(
         discovery["token_endpoint"],
         data={
@@ -232,7 +161,7 @@ def test_oidc_token_cli_matches_the_running_issuer(live_oidc: ServiceProcess) ->
         capture_output=True, text=True, check=True, timeout=60,
     ).stdout.strip()  # fmt: skip
     discovery = httpx.get(live_oidc.url + "/.well-known/openid-configuration").json()
-    claims = _verify(minted, discovery)
+    claims = verify_id_token(minted, discovery)
     assert claims["iss"] == live_oidc.url and claims["email"] == "ci@example.com"
 
 
@@ -290,7 +219,7 @@ def _check_peer_output(out: str, issuer: str, email: str) -> None:
     assert identity == email  # sigstore-python shows `sub` for an issuer it does not know
     assert seen_issuer == issuer
     discovery = httpx.get(issuer + "/.well-known/openid-configuration").json()
-    assert _verify(token, discovery)["email"] == email
+    assert verify_id_token(token, discovery)["email"] == email
 
 
 def test_sigstore_python_out_of_band(live_oidc: ServiceProcess) -> None:
@@ -307,7 +236,7 @@ def test_sigstore_python_out_of_band(live_oidc: ServiceProcess) -> None:
         url = line.strip()
         with httpx.Client() as browser:
             page = browser.get(url)
-            shown = _submit_page(browser, page, email="py@example.com", action="approve")
+            shown = submit_form(browser, page, email="py@example.com", action="approve")
         code = shown.text.split("<code id='code'>")[1].split("</code>")[0]
         out, err = peer.communicate(code + "\n", timeout=60)
     finally:

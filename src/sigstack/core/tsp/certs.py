@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from sigstack.core.x509 import ca
-from sigstack.core.x509.validity import check_within_issuer
+from sigstack.core.x509.validity import check_within_issuer, window
 
 __all__ = ["build_tsa_chain", "build_tsa_leaf", "tsa_name"]
 
@@ -61,15 +61,16 @@ def build_tsa_leaf(
     Its validity must end no later than the issuer's (RFC 5280 §6.1.3 checks each
     certificate at the verification time, so a longer leaf would outlive its chain).
     """
-    check_within_issuer(not_before + validity, issuer)
+    start, end = window(not_before, validity)
+    check_within_issuer(end, issuer)
     builder = (
         x509.CertificateBuilder()
         .subject_name(subject)
         .issuer_name(issuer.subject)
         .public_key(public_key)
         .serial_number(secrets.randbits(159) | 1)
-        .not_valid_before(not_before)
-        .not_valid_after(not_before + validity)
+        .not_valid_before(start)
+        .not_valid_after(end)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
             x509.KeyUsage(

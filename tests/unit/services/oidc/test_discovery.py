@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import stat
 from pathlib import Path
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import jwt
 import pytest
@@ -14,7 +15,7 @@ from starlette.testclient import TestClient
 from sigstack.errors import FormatError
 from sigstack.services.oidc import Provider, ProviderSettings, create_app, open_provider
 
-from .conftest import ISSUER, StepClock, verify_token
+from .conftest import ISSUER, REDIRECT, StepClock, pkce_pair, verify_token
 
 
 def test_discovery_document_fields(client: TestClient) -> None:
@@ -124,3 +125,27 @@ def test_unknown_path_is_an_oauth_shaped_404(client: TestClient) -> None:
     answer = client.get("/nope")
     assert answer.status_code == 404
     assert answer.json()["error"] == "not_found"
+
+
+def test_code_and_device_flows_when_mounted(tmp_path: Path, clock: StepClock) -> None:
+    issuer = "http://127.0.0.1:8080/oidc"
+    provider = open_provider(tmp_path / "d", clock, issuer=issuer)
+    outer = Starlette(routes=[Mount("/oidc", app=create_app(provider))])
+    verifier, challenge = pkce_pair()
+    params = {
+        "response_type": "code", "client_id": "sigstore", "scope": "openid email",
+        "redirect_uri": REDIRECT, "code_challenge": challenge, "code_challenge_method": "S256",
+    }  # fmt: skip
+    with TestClient(outer, base_url="http://127.0.0.1:8080", follow_redirects=False) as c:
+        page = c.get("/oidc/authorize", params=params)
+        action = page.text.split("action='")[1].split("'")[0]
+        target = urljoin(str(page.url), action)
+        assert urlsplit(target).path == "/oidc/authorize"  # the form posts back into the mount
+        sent = c.post(target, data={**params, "email": "m@example.com"})
+        code = parse_qs(urlsplit(sent.headers["location"]).query)["code"][0]
+        form = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT}
+        form.update(client_id="sigstore", code_verifier=verifier)
+        token = c.post("/oidc/token", data=form).json()["id_token"]
+        device = c.post("/oidc/device/code", data={"client_id": "sigstore"}).json()
+        assert device["verification_uri"] == issuer + "/device"
+    assert verify_token(token, provider.jwks(), issuer)["email"] == "m@example.com"

@@ -10,8 +10,12 @@ from functools import cache
 from typing import Any
 
 import jwt
+import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
+
+from sigstack.core.oidc.tokens import verify_token
+from sigstack.errors import AuthenticationError
 
 NOW = datetime(2026, 11, 22, 10, 0, 0, tzinfo=UTC)
 T = int(NOW.timestamp())
@@ -84,3 +88,21 @@ def raw_token(header: dict[str, Any], body: Any, signature: bytes = b"") -> str:
     return ".".join(
         [b64(json.dumps(header).encode()), b64(json.dumps(body).encode()), b64(signature)]
     )
+
+
+def verify(token: str, keys: dict[str, Any] | None = None, **kwargs: Any) -> dict[str, Any]:
+    options: dict[str, Any] = {"issuer": ISSUER, "audiences": ["sigstore"], "now": NOW}
+    options.update(kwargs)
+    return verify_token(token, jwks=keys if keys is not None else jwks(ES256), **options)
+
+
+def refused(token: str, fragment: str, keys: dict[str, Any] | None = None, **kwargs: Any) -> str:
+    with pytest.raises(AuthenticationError) as info:
+        verify(token, keys, **kwargs)
+    assert fragment in str(info.value)
+    assert info.value.status == 401
+    return str(info.value)
+
+
+#: The issuer's usual key in these tests.
+ES256 = make_key("ES256")

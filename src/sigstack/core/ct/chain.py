@@ -9,6 +9,7 @@ accepts. Precertificates issued by a Precertificate Signing Certificate (EKU
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -60,6 +61,13 @@ def _describe(cert: x509.Certificate) -> str:
     return cert.subject.rfc4514_string() or f"serial {cert.serial_number:x} (empty subject)"
 
 
+@functools.lru_cache(maxsize=256)
+def _ca_issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    """``_issued_by`` for CA links, memoized: the same few issuer chains come with every
+    submission, and certificates compare (and hash) by their DER."""
+    return _issued_by(cert, issuer)
+
+
 def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
     try:
         cert.verify_directly_issued_by(issuer)
@@ -82,21 +90,26 @@ def check_chain(
     if not chain:
         raise FormatError("chain is empty: expected the certificate, then its issuers")
     leaf = chain[0]
-    has_poison = any(e.oid == ExtensionOID.PRECERT_POISON for e in leaf.extensions)
+    try:
+        extensions = leaf.extensions
+    except ValueError as exc:  # duplicate or malformed extensions
+        raise FormatError(f"chain[0] has invalid extensions: {exc}") from exc
+    has_poison = any(e.oid == ExtensionOID.PRECERT_POISON for e in extensions)
     if precert:
         if not has_poison:
             raise FormatError(
                 "chain[0] has no CT poison extension (1.3.6.1.4.1.11129.2.4.3); a final"
                 " certificate goes to add-chain"
             )
-        if not leaf.extensions.get_extension_for_oid(ExtensionOID.PRECERT_POISON).critical:
+        if not extensions.get_extension_for_oid(ExtensionOID.PRECERT_POISON).critical:
             raise FormatError("chain[0]: the CT poison extension must be critical (RFC 6962 §3.1)")
         if len(chain) < 2:
             raise FormatError("add-pre-chain needs the precertificate's issuer as chain[1]")
     elif has_poison:
         raise FormatError("chain[0] is a precertificate (it has the poison); use add-pre-chain")
     for i in range(len(chain) - 1):
-        if not _issued_by(chain[i], chain[i + 1]):
+        link_ok = _issued_by if i == 0 else _ca_issued_by
+        if not link_ok(chain[i], chain[i + 1]):
             raise VerificationError(
                 f"chain[{i}] ({_describe(chain[i])}) was not issued by chain[{i + 1}]"
                 f" ({_describe(chain[i + 1])}): expected each certificate to be signed by the next"
@@ -105,7 +118,7 @@ def check_chain(
     root_ders = {_der(r) for r in accepted_roots}
     issuers = list(chain[1:])
     if _der(tail) not in root_ders:
-        root = next((r for r in accepted_roots if _issued_by(tail, r)), None)
+        root = next((r for r in accepted_roots if _ca_issued_by(tail, r)), None)
         if root is None:
             raise VerificationError(
                 f"chain ends at {_describe(tail)}, which neither is nor was issued by one of"
@@ -119,6 +132,8 @@ def check_chain(
             eku = issuer.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
         except x509.ExtensionNotFound:
             eku = x509.ExtendedKeyUsage([])
+        except ValueError as exc:
+            raise FormatError(f"chain[1] has invalid extensions: {exc}") from exc
         if _PRECERT_SIGNING in eku:
             raise UnsupportedError(
                 "precertificates signed by a Precertificate Signing Certificate are not"

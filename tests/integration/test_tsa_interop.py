@@ -119,7 +119,8 @@ def test_openssl_verifies(live_tsa: LiveTSA, digest: str, cert: bool) -> None:
     )  # fmt: skip
     reply.write_bytes(_post(live_tsa, query.read_bytes()))
     root, untrusted = _write_chain_files(live_tsa)
-    for source in (["-queryfile", query], ["-data", data]):
+    sources: list[list[str | Path]] = [["-queryfile", query], ["-data", data]]
+    for source in sources:
         done = subprocess.run(
             [openssl, "ts", "-verify", "-in", reply, *source, "-CAfile", root,
              "-untrusted", untrusted],
@@ -162,6 +163,7 @@ def test_rfc3161_client_verifies(live_tsa: LiveTSA, algorithm: HashAlgorithm) ->
     message = b"signature bytes for rfc3161-client"
     request = TimestampRequestBuilder(hash_algorithm=algorithm).data(message).build()
     response = decode_timestamp_response(_post(live_tsa, request.as_bytes()))
+    assert request.nonce is not None
     leaf, intermediate, root = live_tsa.chain
     verifier = (
         VerifierBuilder()

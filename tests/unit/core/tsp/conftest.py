@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from asn1crypto import algos, core, tsp
+from asn1crypto import algos, core, tsp  # type: ignore[import-untyped]
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from asn1crypto import core
+from asn1crypto import core  # type: ignore[import-untyped]
 
 from sigstack.core.tsp import _der
 

@@ -6,7 +6,7 @@ import base64
 import hashlib
 
 import pytest
-from asn1crypto import core, tsp
+from asn1crypto import core, tsp  # type: ignore[import-untyped]
 from rfc3161_client import HashAlgorithm, TimestampRequestBuilder
 
 from sigstack.core.tsp import _der, check_policy, parse_json_request, parse_request

@@ -10,9 +10,10 @@ import stat
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
-from asn1crypto import algos, tsp
+from asn1crypto import algos, tsp  # type: ignore[import-untyped]
 from cryptography import x509
 from rfc3161_client import HashAlgorithm, TimestampRequestBuilder
 from starlette.testclient import TestClient
@@ -70,7 +71,7 @@ def custom_query(oid: str, digest: bytes, **extra: object) -> bytes:
     )
 
 
-def token_parts(body: bytes) -> tuple[tsp.TSTInfo, object]:
+def token_parts(body: bytes) -> tuple[Any, list[Any] | None]:
     sd = tsp.TimeStampResp.load(body)["time_stamp_token"]["content"]
     return tsp.TSTInfo.load(sd["encap_content_info"]["content"].contents), sd["certificates"].native
 

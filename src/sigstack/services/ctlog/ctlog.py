@@ -190,8 +190,11 @@ class CTLog:
 
     def consistency(self, first: int, second: int) -> list[bytes]:
         """``get-sth-consistency`` (§4.4) between two published tree sizes."""
-        if first == 0 and second > 0:
-            raise FormatError("first must be at least 1: a proof from the empty tree is empty")
+        size = self.log.published.size
+        if not 1 <= first <= second:
+            raise FormatError(f"expected 1 <= first <= second; got first={first}, second={second}")
+        if second > size:
+            raise FormatError(f"second {second} is larger than the published tree size {size}")
         return self.log.consistency_proof(first, second)
 
     def proof_by_hash(self, hash_: bytes, tree_size: int) -> tuple[int, list[bytes]]:
@@ -209,6 +212,21 @@ class CTLog:
         # An older tree: its perfect subtrees are all in the published tiles.
         nodes = inclusion_nodes(index, tree_size)
         return index, self.log._proof(nodes, published.tree)
+
+    def entry_and_proof(self, index: int, tree_size: int) -> tuple[bytes, bytes, list[bytes]]:
+        """``get-entry-and-proof`` (§4.8): leaf input, extra data and audit path."""
+        published = self.log.published
+        if not 0 <= index < tree_size <= published.size:
+            raise FormatError(
+                f"expected 0 <= leaf_index < tree_size <= {published.size} (the published"
+                f" size); got leaf_index={index}, tree_size={tree_size}"
+            )
+        entry = self.log.entry(index)
+        extra = self._submissions.extra_data([entry.leaf_hash]).get(entry.leaf_hash, b"")
+        if tree_size == published.size:
+            return entry.body, extra, self.log.inclusion_proof(index, published)
+        nodes = inclusion_nodes(index, tree_size)
+        return entry.body, extra, self.log._proof(nodes, published.tree)
 
     def entries(self, start: int, end: int) -> list[tuple[bytes, bytes]]:
         """``get-entries`` (§4.6): ``(leaf_input, extra_data)`` for ``start..end`` inclusive.

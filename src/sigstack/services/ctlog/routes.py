@@ -95,6 +95,18 @@ def ctlog_routes(ctlog: CTLog) -> list[Route]:
             }
         )
 
+    async def get_entry_and_proof(request: Request) -> Response:
+        leaf, extra, path = ctlog.entry_and_proof(
+            _int_param(request, "leaf_index"), _int_param(request, "tree_size")
+        )
+        return json_response(
+            {
+                "leaf_input": _b64(leaf),
+                "extra_data": _b64(extra),
+                "audit_path": [_b64(h) for h in path],
+            }
+        )
+
     async def get_roots(request: Request) -> Response:
         roots = [r.public_bytes(serialization.Encoding.DER) for r in ctlog.accepted_roots]
         return json_response({"certificates": [_b64(r) for r in roots]})
@@ -107,4 +119,5 @@ def ctlog_routes(ctlog: CTLog) -> list[Route]:
         Route(f"{_PREFIX}/get-proof-by-hash", get_proof_by_hash, methods=["GET"]),
         Route(f"{_PREFIX}/get-entries", get_entries, methods=["GET"]),
         Route(f"{_PREFIX}/get-roots", get_roots, methods=["GET"]),
+        Route(f"{_PREFIX}/get-entry-and-proof", get_entry_and_proof, methods=["GET"]),
     ]

@@ -147,7 +147,9 @@ def test_get_sth_consistency_verifies(client: TestClient, ctlog: CTLog, pki: PKI
     )
     r = client.get("/ct/v1/get-sth-consistency", params={"first": 3, "second": 9})
     assert r.status_code == 400
-    assert "last size 9 is larger than the published tree size 8" in r.json()["message"]
+    assert r.json()["message"] == "second 9 is larger than the published tree size 8"
+    r = client.get("/ct/v1/get-sth-consistency", params={"first": 0, "second": 8})
+    assert r.json()["message"] == "expected 1 <= first <= second; got first=0, second=8"
     r = client.get("/ct/v1/get-sth-consistency", params={"first": "x", "second": 9})
     assert r.json()["message"] == "query parameter 'first' must be a non-negative integer, got 'x'"
 
@@ -228,3 +230,23 @@ def test_open_ctlog_needs_roots(tmp_path: Path, clock: Clock) -> None:
     with pytest.raises(FormatError, match="at least one accepted root"):
         open_ctlog(tmp_path, accepted_roots=[], clock=clock)
     assert not (tmp_path / "ctlog.db").exists()
+
+
+def test_get_entry_and_proof(client: TestClient, ctlog: CTLog, pki: PKI) -> None:
+    _fill(client, pki, 6)
+    leaves = [e.body for e in ctlog.log.storage.read_entries(0, 6)]
+    for size in (6, 4):
+        body = client.get(
+            "/ct/v1/get-entry-and-proof", params={"leaf_index": 3, "tree_size": size}
+        ).json()
+        leaf = _b64(body["leaf_input"])
+        assert leaf == leaves[3]
+        assert _b64(body["extra_data"]).endswith(der(pki.root))
+        verify_inclusion(
+            3, size, leaf_hash(leaf), [_b64(h) for h in body["audit_path"]], mth(leaves[:size])
+        )
+    r = client.get("/ct/v1/get-entry-and-proof", params={"leaf_index": 6, "tree_size": 6})
+    assert (r.status_code, r.json()["message"]) == (
+        400,
+        "expected 0 <= leaf_index < tree_size <= 6 (the published size); got leaf_index=6, tree_size=6",
+    )

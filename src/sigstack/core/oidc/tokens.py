@@ -64,6 +64,7 @@ _KEY_TYPES: dict[str, tuple[str, frozenset[str] | None]] = {
 }
 
 _MAX_TOKEN_LENGTH = 64 * 1024
+_PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})  # RFC 7518 §6
 
 
 class UnknownKeyError(AuthenticationError):
@@ -151,10 +152,7 @@ def _select_key(header: Mapping[str, Any], jwks: Mapping[str, Any], alg: str) ->
                 kid=kid,
             )
         # Several keys may share a kid across key types: prefer the one that fits alg.
-        kty, curves = _KEY_TYPES[alg]
-        fitting = [
-            k for k in matching if k.get("kty") == kty and (not curves or k.get("crv") in curves)
-        ]
+        fitting = [k for k in matching if _fits(alg, k)]
         return (fitting or matching)[0]
     if len(candidates) != 1:
         raise AuthenticationError(
@@ -164,10 +162,16 @@ def _select_key(header: Mapping[str, Any], jwks: Mapping[str, Any], alg: str) ->
     return candidates[0]
 
 
+def _fits(alg: str, jwk: Mapping[str, Any]) -> bool:
+    kty, curves = _KEY_TYPES[alg]
+    crv = jwk.get("crv")
+    return jwk.get("kty") == kty and (curves is None or (isinstance(crv, str) and crv in curves))
+
+
 def _check_key_matches(alg: str, jwk: Mapping[str, Any]) -> None:
     kty, curves = _KEY_TYPES[alg]
     found_kty, found_crv = jwk.get("kty"), jwk.get("crv")
-    if found_kty != kty or (curves is not None and found_crv not in curves):
+    if not _fits(alg, jwk):
         found = f"{found_kty} {found_crv}" if found_crv else f"{found_kty}"
         wanted = f"{kty} {'/'.join(sorted(curves))}" if curves else kty
         raise AuthenticationError(
@@ -260,8 +264,9 @@ def verify_token(
     jwk = _select_key(header, jwks, alg)
     _check_key_matches(alg, jwk)
     try:
-        key = jwt.PyJWK(jwk, algorithm=alg)
-    except jwt.PyJWTError as exc:
+        # Only the public members: a JWKS that leaks "d" must not turn into a private key here.
+        key = jwt.PyJWK({k: v for k, v in jwk.items() if k not in _PRIVATE_MEMBERS}, algorithm=alg)
+    except (jwt.PyJWTError, ValueError, TypeError) as exc:
         raise AuthenticationError(f"the JWKS key {jwk.get('kid')!r} is unusable: {exc}") from exc
     try:
         decoded = PyJWS().decode_complete(token, key=key.key, algorithms=[alg])

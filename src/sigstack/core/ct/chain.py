@@ -76,15 +76,31 @@ def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
     return True
 
 
+def _check_eku(extensions: x509.Extensions, required: Sequence[ObjectIdentifier]) -> None:
+    """At least one of ``required`` in chain[0]'s EKU (TesseraCT's ``--ext_key_usages``)."""
+    try:
+        found = list(extensions.get_extension_for_class(x509.ExtendedKeyUsage).value)
+    except x509.ExtensionNotFound:
+        found = []
+    if not set(found) & set(required):
+        wanted = ", ".join(o.dotted_string for o in required)
+        has = ", ".join(o.dotted_string for o in found) or "none"
+        raise FormatError(f"chain[0] extended key usage must include one of {wanted}; it has {has}")
+
+
 def check_chain(
     chain: Sequence[x509.Certificate],
     accepted_roots: Sequence[x509.Certificate],
     *,
     precert: bool,
+    required_ekus: Sequence[ObjectIdentifier] = (),
 ) -> CheckedChain:
     """Check ``chain`` for ``add-pre-chain`` (``precert``) or ``add-chain``; raise saying why not.
 
-    FormatError for a chain of the wrong shape (missing or unexpected poison, no issuer),
+    ``required_ekus``, when given, restricts what the log accepts to certificates whose
+    EKU has one of them (a Sigstore CT log accepts code signing only).
+
+    FormatError for a chain of the wrong shape (missing or unexpected poison, no issuer, EKU),
     VerificationError when a signature does not link or the chain reaches no accepted root.
     """
     if not chain:
@@ -107,6 +123,8 @@ def check_chain(
             raise FormatError("add-pre-chain needs the precertificate's issuer as chain[1]")
     elif has_poison:
         raise FormatError("chain[0] is a precertificate (it has the poison); use add-pre-chain")
+    if required_ekus:
+        _check_eku(extensions, required_ekus)
     for i in range(len(chain) - 1):
         link_ok = _issued_by if i == 0 else _ca_issued_by
         if not link_ok(chain[i], chain[i + 1]):

@@ -91,6 +91,10 @@ class CTLog:
         self._clock = clock
         self._sth: SignedTreeHead | None = None
         self._latest_sct = 0
+        try:
+            self._ekus = tuple(x509.ObjectIdentifier(oid) for oid in settings.required_ekus)
+        except ValueError as exc:
+            raise FormatError(f"required_ekus: not a dotted OID: {exc}") from exc
 
     async def start(self) -> None:
         """Start the log engine (recovering anything sequenced before a restart)."""
@@ -124,12 +128,16 @@ class CTLog:
         SPKI (RFC 6962 §3.2), once the leaf is durable. FormatError / VerificationError
         say what is wrong with a refused chain; nothing is logged then.
         """
-        checked = check_chain(self._parse(chain), self.accepted_roots, precert=True)
+        checked = check_chain(
+            self._parse(chain), self.accepted_roots, precert=True, required_ekus=self._ekus
+        )
         return await self._add(checked)
 
     async def add_chain(self, chain: Sequence[bytes]) -> SignedCertificateTimestamp:
         """Log a final certificate (``chain[0]``, no poison) and return its x509_entry SCT."""
-        checked = check_chain(self._parse(chain), self.accepted_roots, precert=False)
+        checked = check_chain(
+            self._parse(chain), self.accepted_roots, precert=False, required_ekus=self._ekus
+        )
         return await self._add(checked)
 
     async def _add(self, checked: CheckedChain) -> SignedCertificateTimestamp:

@@ -22,3 +22,6 @@ class CTLogSettings:
     max_chain_length: int = 10
     #: Most entries one ``get-entries`` answers (RFC 6962 §4.6 lets a log return fewer).
     max_get_entries: int = 256
+    #: If not empty, accept only certificates whose EKU has one of these dotted OIDs
+    #: (TesseraCT ``--ext_key_usages CodeSigning`` = ``("1.3.6.1.5.5.7.3.3",)``).
+    required_ekus: tuple[str, ...] = ()

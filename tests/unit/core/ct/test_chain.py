@@ -99,3 +99,18 @@ def test_leaf_directly_under_an_accepted_root() -> None:
     leaf = leaf_builder(PKI_.root, "r@example.com", 8).sign(PKI_.root_key, hashes.SHA256())
     checked = check_chain([leaf], [PKI_.root], precert=False)
     assert checked.extra_data == extra_data_x509([der(PKI_.root)])
+
+
+def test_required_eku_accepts_code_signing_and_refuses_others() -> None:
+    code_signing = ObjectIdentifier("1.3.6.1.5.5.7.3.3")
+    check_chain(
+        [PKI_.precert(), PKI_.inter], [PKI_.root], precert=True, required_ekus=[code_signing]
+    )
+    server_auth = ObjectIdentifier("1.3.6.1.5.5.7.3.1")
+    with pytest.raises(
+        FormatError,
+        match=r"extended key usage must include one of 1\.3\.6\.1\.5\.5\.7\.3\.1; it has 1\.3\.6\.1\.5\.5\.7\.3\.3",
+    ):
+        check_chain(
+            [PKI_.precert(), PKI_.inter], [PKI_.root], precert=True, required_ekus=[server_auth]
+        )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from datetime import timedelta
+from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -19,7 +20,7 @@ from sigstack.core.ct.sct import (
     x509_signed_data,
 )
 from sigstack.core.x509.precert import precert_tbs
-from sigstack.services.ctlog import CTLog
+from sigstack.services.ctlog import CTLog, CTLogSettings, create_app, open_ctlog
 from tests.unit.services.ctlog._pki import PKI, b64_chain, der, leaf_builder
 from tests.unit.services.ctlog.conftest import Clock
 
@@ -181,3 +182,27 @@ def test_refuses_invalid_json(client: TestClient) -> None:
     response = client.post("/ct/v1/add-pre-chain", content=b"{chain")
     assert response.status_code == 400
     assert response.json()["message"].startswith("request body is not valid JSON")
+
+
+def test_refuses_an_oversized_body(tmp_path: Path, pki: PKI, clock: Clock) -> None:
+    ctlog = open_ctlog(
+        tmp_path,
+        accepted_roots=[pki.root],
+        settings=CTLogSettings(max_request_bytes=1000),
+        clock=clock,
+    )
+    with TestClient(create_app(ctlog)) as client:
+        response = client.post("/ct/v1/add-pre-chain", json=b64_chain(pki.precert(), pki.inter))
+    assert response.status_code == 413
+    assert response.json()["message"].endswith("the limit is 1000 bytes")
+
+
+def test_required_eku_setting_refuses_other_certificates(
+    tmp_path: Path, pki: PKI, clock: Clock
+) -> None:
+    settings = CTLogSettings(required_ekus=("1.3.6.1.5.5.7.3.1",))
+    ctlog = open_ctlog(tmp_path, accepted_roots=[pki.root], settings=settings, clock=clock)
+    with TestClient(create_app(ctlog)) as client:
+        response = client.post("/ct/v1/add-pre-chain", json=b64_chain(pki.precert(), pki.inter))
+    assert response.status_code == 400
+    assert "extended key usage must include one of 1.3.6.1.5.5.7.3.1" in response.json()["message"]

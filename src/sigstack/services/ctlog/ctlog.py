@@ -142,6 +142,8 @@ class CTLog:
 
     async def _add(self, checked: CheckedChain) -> SignedCertificateTimestamp:
         proposed = max(_millis(self._clock()), self._latest_sct)
+        # Timestamps never go back, and an STH is never older than an SCT already handed out.
+        self._latest_sct = proposed
         leaf = self._leaf(checked, proposed)
         timestamp, new = await asyncio.to_thread(
             self._submissions.claim,
@@ -157,7 +159,6 @@ class CTLog:
             # DuplicateEntryError: a concurrent resubmission sequenced it, so it is durable.
             with contextlib.suppress(DuplicateEntryError):
                 await self.log.add(CanonicalEntry(f"ct-{kind}", "rfc6962", leaf, frozenset()))
-        self._latest_sct = max(self._latest_sct, timestamp)
         if checked.precert:
             signed = precert_signed_data(
                 timestamp=timestamp,

@@ -250,3 +250,15 @@ def test_get_entry_and_proof(client: TestClient, ctlog: CTLog, pki: PKI) -> None
         400,
         "expected 0 <= leaf_index < tree_size <= 6 (the published size); got leaf_index=6, tree_size=6",
     )
+
+
+def test_timestamps_never_go_back_with_the_clock(
+    client: TestClient, pki: PKI, clock: Clock
+) -> None:
+    first = _fill(client, pki, 1)[0]
+    clock.now -= timedelta(hours=1)  # e.g. an NTP step
+    second = client.post(
+        "/ct/v1/add-pre-chain", json=b64_chain(pki.precert(serial=50), pki.inter)
+    ).json()
+    assert second["timestamp"] >= first["timestamp"]
+    assert client.get("/ct/v1/get-sth").json()["timestamp"] >= second["timestamp"]

@@ -14,7 +14,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-import yaml  # type: ignore[import-untyped]  # no types-PyYAML in the venv
+import yaml
 
 from sigstack.core.oidc import oids
 from sigstack.core.oidc.ci_providers import CIProviderMetadata

@@ -31,7 +31,6 @@ from sigstack.core.ct.sct import (
     x509_signed_data,
 )
 from sigstack.core.ct.sth import sign_tree_head
-from sigstack.core.merkle.nodes import inclusion_nodes
 from sigstack.core.merkle.rfc6962 import leaf_hash
 from sigstack.core.tlog.entries import CanonicalEntry
 from sigstack.errors import DuplicateEntryError, FormatError, NotFoundError
@@ -216,11 +215,7 @@ class CTLog:
         index = self.log.find(hash_)
         if index is None or index >= tree_size:
             raise NotFoundError(f"no leaf with hash {hash_.hex()} in the tree of size {tree_size}")
-        if tree_size == published.size:
-            return index, self.log.inclusion_proof(index, published)
-        # An older tree: its perfect subtrees are all in the published tiles.
-        nodes = inclusion_nodes(index, tree_size)
-        return index, self.log._proof(nodes, published.tree)
+        return index, self.log.inclusion_proof_at(index, tree_size, published)
 
     def entry_and_proof(self, index: int, tree_size: int) -> tuple[bytes, bytes, list[bytes]]:
         """``get-entry-and-proof`` (§4.8): leaf input, extra data and audit path."""
@@ -232,10 +227,7 @@ class CTLog:
             )
         entry = self.log.entry(index)
         extra = self._submissions.extra_data([entry.leaf_hash]).get(entry.leaf_hash, b"")
-        if tree_size == published.size:
-            return entry.body, extra, self.log.inclusion_proof(index, published)
-        nodes = inclusion_nodes(index, tree_size)
-        return entry.body, extra, self.log._proof(nodes, published.tree)
+        return entry.body, extra, self.log.inclusion_proof_at(index, tree_size, published)
 
     def entries(self, start: int, end: int) -> list[tuple[bytes, bytes]]:
         """``get-entries`` (§4.6): ``(leaf_input, extra_data)`` for ``start..end`` inclusive.

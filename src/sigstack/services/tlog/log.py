@@ -261,9 +261,23 @@ class TransparencyLog:
     def inclusion_proof(self, index: int, published: Published | None = None) -> list[bytes]:
         """Audit path of leaf ``index`` in the tree of ``published`` (default: the latest)."""
         published = published or self.published
-        if not 0 <= index < published.size:
-            raise NotFoundError(f"index {index} is not in the tree of size {published.size}")
-        return self._proof(inclusion_nodes(index, published.size), published.tree)
+        return self.inclusion_proof_at(index, published.size, published)
+
+    def inclusion_proof_at(
+        self, index: int, size: int, published: Published | None = None
+    ) -> list[bytes]:
+        """Audit path of leaf ``index`` in the tree of ``size`` (at most the published size).
+
+        An older tree's perfect subtrees all stand in the published tiles, so any earlier
+        size is served from the same snapshot.
+        """
+        published = published or self.published
+        if not 0 <= index < size <= published.size:
+            raise NotFoundError(
+                f"index {index} is not in a tree of size {size}"
+                f" (the published size is {published.size})"
+            )
+        return self._proof(inclusion_nodes(index, size), published.tree)
 
     def consistency_proof(self, size1: int, size2: int) -> list[bytes]:
         """Consistency proof between two tree sizes, both at most the published size."""

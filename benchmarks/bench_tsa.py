@@ -27,7 +27,7 @@ import httpx
 from _common import WORK, machine
 from rfc3161_client import HashAlgorithm, TimestampRequestBuilder
 
-from sigstack.testing.server import free_port
+from sigstack.testing.service import free_port
 
 LUA = r"""
 local f = assert(io.open(os.getenv("TSA_QUERY"), "rb"))

@@ -13,8 +13,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +28,7 @@ from rfc3161_client import (
     decode_timestamp_response,
 )
 
-from sigstack.testing.server import free_port
+from sigstack.testing.service import start_service
 
 POLICY = x509.ObjectIdentifier("1.3.6.1.4.1.57264.2")
 QUERY = {"Content-Type": "application/timestamp-query"}
@@ -53,31 +51,17 @@ def _openssl() -> str:
 @pytest.fixture(scope="module")
 def live_tsa(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveTSA]:
     work = tmp_path_factory.mktemp("tsa")
-    port = free_port()
-    cmd = [sys.executable, "-m", "sigstack", "serve", "tsa", "--data-dir", str(work / "data"),
-           "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]  # fmt: skip
-    log = work / "server.log"
-    proc = subprocess.Popen(cmd, stdout=log.open("ab"), stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    server = start_service(
+        "tsa", work / "data", "--log-level", "warning",
+        ready_path="/healthz", output=work / "server.log",
+    )  # fmt: skip
+    url = server.url
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"sigstack serve tsa exited with {proc.returncode}: {log.read_text()}")
-            try:
-                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("sigstack serve tsa did not answer within 60 s")
-            time.sleep(0.05)
         pem = httpx.get(url + "/api/v1/timestamp/certchain").content
         chain = x509.load_pem_x509_certificates(pem)
         yield LiveTSA(url, chain, work)
     finally:
-        proc.terminate()
-        proc.wait(30)
+        server.stop()
 
 
 def _write_chain_files(tsa: LiveTSA) -> tuple[Path, Path]:

@@ -1,12 +1,13 @@
 """Run any ``sigstack serve SERVICE`` as a real process on a free loopback port (tests).
 
-Generic sibling of ``server.py`` (which is specific to the log): the caller names
-the service, its extra flags and a path that answers 200 once it is ready.
+The caller names the service, its extra flags and a path that answers 200 once it is
+ready. ``server.py`` is the log's shortcut over this.
 """
 
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -15,9 +16,14 @@ from pathlib import Path
 
 import httpx
 
-from sigstack.testing.server import free_port
+__all__ = ["ServiceProcess", "free_port", "start_service"]
 
-__all__ = ["ServiceProcess", "start_service"]
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 @dataclass

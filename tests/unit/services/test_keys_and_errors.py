@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 
 from sigstack.errors import FormatError, PushbackError
 from sigstack.services._asgi import exception_handlers
-from sigstack.services.tlog.keys import load_or_create_ecdsa_key, load_or_create_ed25519_key
+from sigstack.services._keyfiles import load_or_create_ecdsa_key, load_or_create_ed25519_key
 
 
 def test_keys_are_created_private_and_reused(tmp_path: Path) -> None:

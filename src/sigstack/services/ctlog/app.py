@@ -21,12 +21,12 @@ from sigstack.core.ct.sct import log_id_of
 from sigstack.core.note.signed_note import ECDSANoteSigner
 from sigstack.errors import FormatError
 from sigstack.services._asgi import exception_handlers
+from sigstack.services._keyfiles import load_or_create_ecdsa_key
 from sigstack.services.ctlog.ctlog import CTLog
 from sigstack.services.ctlog.routes import ctlog_routes
 from sigstack.services.ctlog.settings import CTLogSettings
 from sigstack.services.ctlog.submissions import SubmissionStore
 from sigstack.services.tlog.identity import LogIdentity
-from sigstack.services.tlog.keys import load_or_create_ecdsa_key
 from sigstack.services.tlog.log import TransparencyLog
 from sigstack.services.tlog.settings import LogSettings
 from sigstack.services.tlog.storage.sqlite import SQLiteStorage

@@ -19,8 +19,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from sigstack.services._asgi import exception_handlers, json_response
+from sigstack.services._keyfiles import load_or_create_ecdsa_key, load_or_create_ed25519_key
 from sigstack.services.tlog.identity import rekor_v1_identity, rekor_v2_identity
-from sigstack.services.tlog.keys import load_or_create_ecdsa_key, load_or_create_ed25519_key
 from sigstack.services.tlog.log import TransparencyLog
 from sigstack.services.tlog.openapi import openapi_document
 from sigstack.services.tlog.rekor_v1 import rekor_v1_routes

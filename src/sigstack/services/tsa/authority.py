@@ -27,7 +27,7 @@ from sigstack.core.tsp import (
 )
 from sigstack.core.tsp.certs import build_tsa_chain
 from sigstack.errors import FormatError, StorageError
-from sigstack.services.tlog.keys import load_or_create_ecdsa_key
+from sigstack.services._keyfiles import load_or_create_ecdsa_key
 
 __all__ = ["TimestampAuthority", "load_chain", "open_authority", "random_serial"]
 

@@ -1,4 +1,4 @@
-"""Log keys in the data directory: generated once (mode 0600) and reused on every start."""
+"""Service key files in a data directory: generated once (mode 0600), reused on every start."""
 
 from __future__ import annotations
 

@@ -81,6 +81,18 @@ def register(services: Any) -> None:
     defaults = CASettings()
     ca.add_argument("--jwks-ttl", type=float, default=defaults.jwks_ttl, help="seconds")
     ca.add_argument("--issuer-timeout", type=float, default=defaults.issuer_timeout)
+    ca.add_argument(
+        "--workers",
+        type=int,
+        default=max(1, (os.cpu_count() or 2) - 1),
+        help="processes that verify tokens and sign certificates (default: cores - 1; 0 = inline)",
+    )
+    ca.add_argument(
+        "--sqlite-synchronous",
+        choices=["FULL", "NORMAL"],
+        default="FULL",
+        help="CT log durability: FULL survives power loss; NORMAL a process crash only",
+    )
     ca.add_argument("--log-level", default="info")
     ca.set_defaults(handler=_serve_ca)
 
@@ -126,7 +138,9 @@ def _serve_ca(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     data_dir = args.data_dir or default_data_dir()
-    settings = CASettings(jwks_ttl=args.jwks_ttl, issuer_timeout=args.issuer_timeout)
+    settings = CASettings(
+        jwks_ttl=args.jwks_ttl, issuer_timeout=args.issuer_timeout, workers=args.workers
+    )
     try:
         registry = build_registry(args.issuer_config, args.oidc_issuer, args.kubernetes_issuer)
         service = open_ca(
@@ -136,6 +150,7 @@ def _serve_ca(args: argparse.Namespace) -> int:
             settings=settings,
             ctlog_settings=CTLogSettings(),
             clock=utc_now,
+            synchronous=args.sqlite_synchronous,
         )
     except (Error, OSError) as exc:
         raise SystemExit(f"sigstack serve ca: {exc}") from exc

@@ -16,6 +16,7 @@ wires routes and the lifespan that starts and stops the CT log.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -23,7 +24,6 @@ from datetime import datetime
 from pathlib import Path
 
 import httpx
-from cryptography.hazmat.primitives.serialization import Encoding
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -36,6 +36,7 @@ from sigstack.services.ca.issuer import CertificateAuthority
 from sigstack.services.ca.jwks import JWKSCache
 from sigstack.services.ca.keys import CAKeySource
 from sigstack.services.ca.settings import CASettings
+from sigstack.services.ca.workers import CryptoPool
 from sigstack.services.ctlog import CTLog, CTLogSettings, ctlog_routes, open_ctlog
 
 __all__ = ["CAService", "create_app", "open_ca"]
@@ -79,15 +80,22 @@ def open_ca(
         client, ttl=settings.jwks_ttl, min_refresh_interval=settings.jwks_min_refresh_interval
     )
     ca = CertificateAuthority(
-        key=key,
         chain=chain,
         registry=registry,
         jwks=jwks,
         ctlog=ctlog,
+        pool=CryptoPool(key, chain[0], settings.workers),
         settings=settings,
         clock=clock,
     )
     return CAService(ca, ctlog)
+
+
+def _pem(der: bytes) -> str:
+    """PEM of a DER certificate, without parsing it again (RFC 7468 §2: 64-column base64)."""
+    b64 = base64.b64encode(der).decode()
+    lines = "\n".join(b64[i : i + 64] for i in range(0, len(b64), 64))
+    return f"-----BEGIN CERTIFICATE-----\n{lines}\n-----END CERTIFICATE-----\n"
 
 
 def create_app(service: CAService) -> Starlette:
@@ -96,17 +104,19 @@ def create_app(service: CAService) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await ca.pool.start()
         await service.ctlog.start()
         try:
             yield
         finally:
             await service.ctlog.stop()
+            await ca.pool.stop()
             await ca.jwks.aclose()
 
     async def signing_cert(request: Request) -> Response:
         body = await read_json(request, ca.settings.max_request_bytes)
-        certs = await ca.issue(body, request.headers.get("authorization"))
-        pems = [certs[0].public_bytes(Encoding.PEM).decode(), *ca.chain_pem]
+        leaf = await ca.issue(body, request.headers.get("authorization"))
+        pems = [_pem(leaf), *ca.chain_pem]
         return json_response({"signedCertificateEmbeddedSct": {"chain": {"certificates": pems}}})
 
     async def trust_bundle(request: Request) -> Response:

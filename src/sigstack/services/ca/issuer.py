@@ -30,18 +30,12 @@ from cryptography.hazmat.primitives import serialization
 from sigstack.core.ct.sct import SignedCertificateTimestamp, encode_sct_list
 from sigstack.core.oidc.issuers import IssuerConfig, IssuerRegistry
 from sigstack.core.oidc.principals import Principal, principal_from_claims
-from sigstack.core.oidc.tokens import (
-    UnknownKeyError,
-    unverified_claims,
-    unverified_header,
-    verify_token,
-)
-from sigstack.core.x509.issuance import LeafRequest, build_precertificate, finalize_certificate
+from sigstack.core.oidc.tokens import UnknownKeyError, unverified_claims
 from sigstack.errors import AuthenticationError, FormatError
 from sigstack.services.ca.jwks import JWKSCache
-from sigstack.services.ca.keys import CAKey
-from sigstack.services.ca.possession import LeafKey, key_from_csr, key_from_public_key_request
+from sigstack.services.ca.possession import key_from_public_key_request
 from sigstack.services.ca.settings import CASettings
+from sigstack.services.ca.workers import CryptoPool
 
 __all__ = ["CertificateAuthority", "PreChainLog", "token_from_request"]
 
@@ -78,75 +72,70 @@ def token_from_request(body: Mapping[str, Any], authorization: str | None) -> st
 
 
 class CertificateAuthority:
-    """Everything ``POST /api/v2/signingCert`` needs, wired once at start."""
+    """Everything ``POST /api/v2/signingCert`` needs, wired once at start.
+
+    The pure, CPU-heavy steps (token and CSR signatures, the two certificate
+    signatures) run in ``pool`` (:class:`~sigstack.services.ca.workers.CryptoPool`);
+    everything that touches state (JWKS cache, registry, CT log) stays here.
+    """
 
     def __init__(
         self,
         *,
-        key: CAKey,
         chain: list[x509.Certificate],
         registry: IssuerRegistry,
         jwks: JWKSCache,
         ctlog: PreChainLog,
+        pool: CryptoPool,
         settings: CASettings,
         clock: Callable[[], datetime],
     ) -> None:
-        self.key = key
         self.chain = chain
         self.registry = registry
         self.jwks = jwks
         self.ctlog = ctlog
+        self.pool = pool
         self.settings = settings
         self.clock = clock
         self._chain_der = [c.public_bytes(serialization.Encoding.DER) for c in chain]
         self.chain_pem = [c.public_bytes(serialization.Encoding.PEM).decode() for c in chain]
 
-    async def authenticate(self, token: str) -> tuple[IssuerConfig, dict[str, Any], Principal]:
-        """Steps 2–5: the issuer's configuration, the verified claims and the principal."""
+    async def authenticate(
+        self, token: str, csr: Any = None
+    ) -> tuple[IssuerConfig, dict[str, Any], bytes | None]:
+        """Steps 2–4 (and the CSR check of step 6, in the same worker round trip).
+
+        Returns the issuer's configuration, the verified claims and, for a CSR, the
+        DER public key whose possession its signature proved.
+        """
         iss = unverified_claims(token).get("iss")
         if not isinstance(iss, str) or not iss:
             raise AuthenticationError("the identity token has no iss (issuer) claim")
         config = self.registry.lookup(iss)  # AuthenticationError naming the configured issuers
         keys = await self.jwks.get(iss)
-        claims = await self._verify(token, iss, config, keys.jwks, keys.algorithms, retry=True)
-        return config, claims, principal_from_claims(config, claims)
+        for attempt in (1, 2):
+            try:
+                claims, key_der = await self.pool.run(
+                    "verify",
+                    token,
+                    keys.jwks,
+                    keys.algorithms,
+                    iss,
+                    config.audiences,
+                    self.clock(),
+                    self.settings.token_leeway,
+                    csr,
+                )
+                return config, claims, key_der
+            except UnknownKeyError:
+                fresh = await self.jwks.refresh(iss, keys) if attempt == 1 else None
+                if fresh is None:
+                    raise
+                keys = fresh  # the issuer rotated its keys: verify once more
+        raise AssertionError("unreachable")
 
-    async def _verify(
-        self,
-        token: str,
-        iss: str,
-        config: IssuerConfig,
-        jwks: Mapping[str, Any],
-        algorithms: tuple[str, ...],
-        *,
-        retry: bool,
-    ) -> dict[str, Any]:
-        alg = unverified_header(token).get("alg")
-        if alg not in algorithms:
-            raise AuthenticationError(
-                f"token algorithm (alg) {alg!r} is not allowed: issuer {iss} signs with "
-                f"{', '.join(algorithms)} (id_token_signing_alg_values_supported)"
-            )
-        try:
-            return verify_token(
-                token,
-                jwks=jwks,
-                issuer=iss,
-                audiences=config.audiences,
-                now=self.clock(),
-                leeway=self.settings.token_leeway,
-            )
-        except UnknownKeyError:
-            if not retry:
-                raise
-            stale = await self.jwks.get(iss)
-            fresh = await self.jwks.refresh(iss, stale)
-            if fresh is None:
-                raise
-            return await self._verify(token, iss, config, fresh.jwks, fresh.algorithms, retry=False)
-
-    async def issue(self, body: Any, authorization: str | None) -> list[x509.Certificate]:
-        """Steps 1–7 for one request body; returns ``[leaf, *chain]``."""
+    async def issue(self, body: Any, authorization: str | None) -> bytes:
+        """Steps 1–7 for one request body; returns the leaf certificate, DER."""
         if not isinstance(body, dict):
             raise FormatError("the request body must be a JSON object")
         token = token_from_request(body, authorization)
@@ -157,36 +146,29 @@ class CertificateAuthority:
                 "send exactly one of certificateSigningRequest (a base64 PEM CSR) and "
                 "publicKeyRequest (public key + proofOfPossession)"
             )
-        _config, claims, principal = await self.authenticate(token)
-        public_key: LeafKey
-        if csr is not None:
-            public_key = key_from_csr(csr)
-        else:
-            public_key = key_from_public_key_request(pkr, _challenges(principal, claims))
-        return await self._certify(public_key, principal)
+        config, claims, key_der = await self.authenticate(token, csr)
+        principal = principal_from_claims(config, claims)
+        if key_der is None:
+            key = key_from_public_key_request(pkr, _challenges(principal, claims))
+            key_der = key.public_bytes(
+                serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+        return await self._certify(key_der, principal)
 
-    async def _certify(self, public_key: LeafKey, principal: Principal) -> list[x509.Certificate]:
-        request = LeafRequest(
-            public_key=public_key,
-            san_type=principal.san_type,
-            san_value=principal.san_value,
-            extensions=principal.extensions,
+    async def _certify(self, key_der: bytes, principal: Principal) -> bytes:
+        """Step 7: precertificate → CT log → final certificate with the SCT embedded."""
+        precert = await self.pool.run(
+            "precert",
+            key_der,
+            principal.san_type,
+            principal.san_value,
+            dict(principal.extensions),
+            self.clock(),
+            self.settings.certificate_validity,
         )
-        issuer = self.chain[0]
-        precert = build_precertificate(
-            request,
-            issuer=issuer,
-            issuer_key=self.key,
-            not_before=self.clock(),
-            validity=self.settings.certificate_validity,
-        )
-        sct = await self.ctlog.add_pre_chain(
-            [precert.public_bytes(serialization.Encoding.DER), *self._chain_der]
-        )
-        leaf = finalize_certificate(
-            precert, encode_sct_list([sct]), issuer=issuer, issuer_key=self.key
-        )
-        return [leaf, *self.chain]
+        sct = await self.ctlog.add_pre_chain([precert, *self._chain_der])
+        leaf: bytes = await self.pool.run("finalize", precert, encode_sct_list([sct]))
+        return leaf
 
 
 def _challenges(principal: Principal, claims: Mapping[str, Any]) -> list[str]:

@@ -22,5 +22,8 @@ class CASettings:
     token_leeway: timedelta = timedelta(seconds=60)
     #: Leaf validity: exactly 10 minutes, as Fulcio (ca-tsa-oidc-tuf.md §0 item 3).
     certificate_validity: timedelta = timedelta(minutes=10)
+    #: Worker processes for token/CSR verification and certificate signing (0: in the
+    #: event loop). The CLI defaults to one fewer than the cores, at least one.
+    workers: int = 0
     #: Request body limit (Fulcio's ``maxMsgSize = 1 << 22``, §1.1).
     max_request_bytes: int = 4 << 20

@@ -289,3 +289,44 @@ def test_meta_issuer_wildcard(ca: CAHarness) -> None:
     r = ca.client.post("/api/v2/signingCert", json=body, headers=bearer(token))
     assert r.status_code == 200, r.text
     assert ext(chain_of(r.json())[0], ISSUER_V1) == url.encode()
+
+
+def test_issuance_through_worker_processes(tmp_path: Any, world: Any) -> None:
+    """The same answers, refusals included, with the crypto in a worker process."""
+    from starlette.testclient import TestClient
+
+    from sigstack.services.ca.app import create_app
+    from sigstack.services.ca.settings import CASettings
+    from tests.unit.services.ca.conftest import CAHarness, make_harness
+
+    service = make_harness(tmp_path, world, CASettings(workers=1))
+    with TestClient(create_app(service), raise_server_exceptions=False) as client:
+        ca = CAHarness(world, service, client)
+        issuer = ca.issuer(EMAIL_ISSUER)
+        body, key = csr_body()
+        r = client.post(
+            "/api/v2/signingCert",
+            json=body,
+            headers=bearer(issuer.token(email="w@example.com", email_verified=True)),
+        )
+        assert r.status_code == 200, r.text
+        check_profile(ca, chain_of(r.json()), key)
+        rotated = issuer.add_key()  # UnknownKeyError crosses the process boundary intact
+        r = client.post(
+            "/api/v2/signingCert",
+            json=body,
+            headers=bearer(issuer.token(kid=rotated, email="w@example.com", email_verified=True)),
+        )
+        assert r.status_code == 200, r.text
+        r = client.post(
+            "/api/v2/signingCert",
+            json=body,
+            headers=bearer(issuer.token(aud="other", email="w@example.com", email_verified=True)),
+        )
+        assert r.status_code == 401 and "audience" in r.json()["message"]
+        r = client.post(
+            "/api/v2/signingCert",
+            json={"certificateSigningRequest": "AAAA"},
+            headers=bearer(issuer.token(email="w@example.com", email_verified=True)),
+        )
+        assert r.status_code == 400 and "PEM" in r.json()["message"]

@@ -1,0 +1,181 @@
+"""Certificates issued per second over HTTP by ``sigstack serve ca``.
+
+Starts the development OIDC issuer (``sigstack serve oidc``) and a CA trusting it
+(``sigstack serve ca --oidc-issuer``), mints one long-lived token, pre-builds N
+distinct CSR request bodies exactly as sigstore-python sends them
+(sigstore-clients.md §4.1: ``Authorization: Bearer``, base64 PEM CSR of a fresh
+P-256 key), and drives ``POST /api/v2/signingCert`` with wrk (C, from Debian)
+over many concurrent connections. Every 200 is a certificate for which the CA
+verified the token (signature, iss, aud, times; JWKS cached), checked the CSR
+signature, signed a precertificate, appended it to the CT log (durably
+sequenced, covered by a signed checkpoint), and re-signed the leaf with the
+embedded SCT. The CT log's tree size before and after counts the certificates;
+one response is checked first (chain and SCT). wrk's own CPU is reported so the
+load generator can be seen not to be the limit.
+
+Usage: python benchmarks/bench_ca.py [--seconds S] [--connections C] [--threads T]
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+from _common import WORK, machine
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from sigstack.testing.service import ServiceProcess, start_service
+
+LUA = r"""
+local counter = 0
+setup = function(thread)
+  thread:set("tid", counter)
+  counter = counter + 1
+end
+local bodies = {}
+local i = 0
+local token = nil
+init = function(args)
+  local f = assert(io.open(args[1] .. "." .. tid, "r"))
+  for line in f:lines() do bodies[#bodies + 1] = line end
+  f:close()
+  local t = assert(io.open(args[2], "r"))
+  token = t:read("*l")
+  t:close()
+end
+request = function()
+  i = i + 1
+  if i > #bodies then i = 1 end
+  return wrk.format("POST", "/api/v2/signingCert", {
+    ["Content-Type"] = "application/json",
+    ["Accept"] = "application/pem-certificate-chain",
+    ["Authorization"] = "Bearer " .. token,
+  }, bodies[i])
+end
+"""
+
+
+def csr_body() -> str:
+    """One request body as sigstore-python 4.5.1 builds it (``sign.py: Signer._build_csr``)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    csr = (
+        x509.CertificateSigningRequestBuilder()
+        .subject_name(x509.Name([]))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    pem = csr.public_bytes(serialization.Encoding.PEM)
+    return json.dumps({"certificateSigningRequest": base64.b64encode(pem).decode()})
+
+
+def ct_size(url: str) -> int:
+    return int(httpx.get(url + "/ct/v1/get-sth").json()["tree_size"])
+
+
+def cpu_seconds(pid: int) -> float:
+    stat = Path(f"/proc/{pid}/stat").read_text().split()
+    return (int(stat[13]) + int(stat[14])) / 100
+
+
+def check_one(ca: ServiceProcess, token: str, body: str) -> None:
+    """One request through the same path, checked: 3 PEMs, the leaf carries one SCT."""
+    r = httpx.post(
+        ca.url + "/api/v2/signingCert",
+        content=body,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    r.raise_for_status()
+    pems = r.json()["signedCertificateEmbeddedSct"]["chain"]["certificates"]
+    leaf = x509.load_pem_x509_certificate(pems[0].encode())
+    scts = leaf.extensions.get_extension_for_class(x509.PrecertificateSignedCertificateTimestamps)
+    assert len(pems) == 3 and len(scts.value) == 1
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--bodies", type=int, default=4000)
+    parser.add_argument("--server-arg", action="append", default=[], help="extra serve ca flag")
+    args = parser.parse_args()
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise SystemExit("wrk is not installed: run `make system-deps` (apt-get install wrk)")
+    work = WORK / "ca"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    bodies = work / "bodies.jsonl"
+    files = [open(f"{bodies}.{t}", "w") for t in range(args.threads)]  # noqa: SIM115
+    for n in range(args.bodies):
+        files[n % args.threads].write(csr_body() + "\n")
+    for f in files:
+        f.close()
+    (work / "post.lua").write_text(LUA)
+    oidc = start_service(
+        "oidc", work / "oidc", "--log-level", "warning",
+        ready_path="/.well-known/openid-configuration", output=work / "oidc.log",
+    )  # fmt: skip
+    ca = None
+    try:
+        token = subprocess.run(
+            [sys.executable, "-m", "sigstack", "oidc", "token", "--email", "bench@example.com",
+             "--data-dir", str(work / "oidc"), "--lifetime", "3600"],
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()  # fmt: skip
+        (work / "token").write_text(token + "\n")
+        ca = start_service(
+            "ca", work / "ca", "--oidc-issuer", oidc.url, "--log-level", "warning",
+            *args.server_arg, ready_path="/healthz", output=work / "ca.log", timeout=120,
+        )  # fmt: skip
+        check_one(ca, token, bodies.with_suffix(".jsonl.0").read_text().splitlines()[0])
+        before = ct_size(ca.url)
+        cpu0 = cpu_seconds(ca.process.pid)
+        ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        out = subprocess.run(
+            [wrk, "-t", str(args.threads), "-c", str(args.connections), "-d", f"{args.seconds}s",
+             "--timeout", "10s", "-s", str(work / "post.lua"), ca.url, "--", str(bodies),
+             str(work / "token")],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        elapsed = time.perf_counter() - t0
+        ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        server_cpu = cpu_seconds(ca.process.pid) - cpu0
+        issued = ct_size(ca.url) - before
+    finally:
+        if ca is not None:
+            ca.stop()
+        oidc.stop()
+    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    failed = int(non2xx.group(1)) if non2xx else 0
+    wrk_cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
+    latency = re.search(r"Latency\s+(\S+)\s+(\S+)\s+(\S+)", out)
+    print(f"machine: {machine()}")
+    print(
+        f"ca issuance: wrk -t{args.threads} -c{args.connections} -d{args.seconds}s"
+        " POST /api/v2/signingCert (CSR, Bearer token)"
+    )
+    print(
+        f"  {issued:,} certificates issued and CT-logged in {elapsed:.1f} s"
+        f" = {issued / elapsed:,.0f} certificates/s ({total:,} requests, {failed} non-2xx)"
+    )
+    if latency:
+        print(f"  latency avg {latency.group(1)}, stdev {latency.group(2)}, max {latency.group(3)}")
+    print(f"  CPU: server {server_cpu:.1f} s, wrk {wrk_cpu:.1f} s over {elapsed:.1f} s wall")
+
+
+if __name__ == "__main__":
+    main()

@@ -36,6 +36,7 @@ from sigstack.services.ca.issuer import CertificateAuthority
 from sigstack.services.ca.jwks import JWKSCache
 from sigstack.services.ca.keys import CAKeySource
 from sigstack.services.ca.settings import CASettings
+from sigstack.services.ca.steps import IssuerState
 from sigstack.services.ca.workers import CryptoPool
 from sigstack.services.ctlog import CTLog, CTLogSettings, ctlog_routes, open_ctlog
 
@@ -84,7 +85,7 @@ def open_ca(
         registry=registry,
         jwks=jwks,
         ctlog=ctlog,
-        pool=CryptoPool(key, chain[0], settings.workers),
+        pool=CryptoPool(IssuerState(key, chain[0], registry), settings.workers),
         settings=settings,
         clock=clock,
     )

@@ -28,13 +28,12 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from sigstack.core.ct.sct import SignedCertificateTimestamp, encode_sct_list
-from sigstack.core.oidc.issuers import IssuerConfig, IssuerRegistry
-from sigstack.core.oidc.principals import Principal, principal_from_claims
+from sigstack.core.oidc.issuers import IssuerRegistry
 from sigstack.core.oidc.tokens import UnknownKeyError, unverified_claims
 from sigstack.errors import AuthenticationError, FormatError
 from sigstack.services.ca.jwks import JWKSCache
-from sigstack.services.ca.possession import key_from_public_key_request
 from sigstack.services.ca.settings import CASettings
+from sigstack.services.ca.steps import Request
 from sigstack.services.ca.workers import CryptoPool
 
 __all__ = ["CertificateAuthority", "PreChainLog", "token_from_request"]
@@ -74,9 +73,9 @@ def token_from_request(body: Mapping[str, Any], authorization: str | None) -> st
 class CertificateAuthority:
     """Everything ``POST /api/v2/signingCert`` needs, wired once at start.
 
-    The pure, CPU-heavy steps (token and CSR signatures, the two certificate
-    signatures) run in ``pool`` (:class:`~sigstack.services.ca.workers.CryptoPool`);
-    everything that touches state (JWKS cache, registry, CT log) stays here.
+    The pure, CPU-heavy steps (:mod:`~sigstack.services.ca.steps`) run in ``pool``
+    (:class:`~sigstack.services.ca.workers.CryptoPool`); what holds state (the
+    JWKS cache, the CT log) stays here.
     """
 
     def __init__(
@@ -100,40 +99,6 @@ class CertificateAuthority:
         self._chain_der = [c.public_bytes(serialization.Encoding.DER) for c in chain]
         self.chain_pem = [c.public_bytes(serialization.Encoding.PEM).decode() for c in chain]
 
-    async def authenticate(
-        self, token: str, csr: Any = None
-    ) -> tuple[IssuerConfig, dict[str, Any], bytes | None]:
-        """Steps 2–4 (and the CSR check of step 6, in the same worker round trip).
-
-        Returns the issuer's configuration, the verified claims and, for a CSR, the
-        DER public key whose possession its signature proved.
-        """
-        iss = unverified_claims(token).get("iss")
-        if not isinstance(iss, str) or not iss:
-            raise AuthenticationError("the identity token has no iss (issuer) claim")
-        config = self.registry.lookup(iss)  # AuthenticationError naming the configured issuers
-        keys = await self.jwks.get(iss)
-        for attempt in (1, 2):
-            try:
-                claims, key_der = await self.pool.run(
-                    "verify",
-                    token,
-                    keys.jwks,
-                    keys.algorithms,
-                    iss,
-                    config.audiences,
-                    self.clock(),
-                    self.settings.token_leeway,
-                    csr,
-                )
-                return config, claims, key_der
-            except UnknownKeyError:
-                fresh = await self.jwks.refresh(iss, keys) if attempt == 1 else None
-                if fresh is None:
-                    raise
-                keys = fresh  # the issuer rotated its keys: verify once more
-        raise AssertionError("unreachable")
-
     async def issue(self, body: Any, authorization: str | None) -> bytes:
         """Steps 1–7 for one request body; returns the leaf certificate, DER."""
         if not isinstance(body, dict):
@@ -146,41 +111,31 @@ class CertificateAuthority:
                 "send exactly one of certificateSigningRequest (a base64 PEM CSR) and "
                 "publicKeyRequest (public key + proofOfPossession)"
             )
-        config, claims, key_der = await self.authenticate(token, csr)
-        principal = principal_from_claims(config, claims)
-        if key_der is None:
-            key = key_from_public_key_request(pkr, _challenges(principal, claims))
-            key_der = key.public_bytes(
-                serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        iss = unverified_claims(token).get("iss")
+        if not isinstance(iss, str) or not iss:
+            raise AuthenticationError("the identity token has no iss (issuer) claim")
+        self.registry.lookup(iss)  # AuthenticationError naming the configured issuers
+        keys = await self.jwks.get(iss)
+        for attempt in (1, 2):
+            request = Request(
+                token=token,
+                iss=iss,
+                jwks=keys.jwks,
+                algorithms=keys.algorithms,
+                now=self.clock(),
+                leeway=self.settings.token_leeway,
+                validity=self.settings.certificate_validity,
+                csr=csr,
+                public_key_request=pkr,
             )
-        return await self._certify(key_der, principal)
-
-    async def _certify(self, key_der: bytes, principal: Principal) -> bytes:
-        """Step 7: precertificate → CT log → final certificate with the SCT embedded."""
-        precert = await self.pool.run(
-            "precert",
-            key_der,
-            principal.san_type,
-            principal.san_value,
-            dict(principal.extensions),
-            self.clock(),
-            self.settings.certificate_validity,
-        )
+            try:
+                precert: bytes = await self.pool.run("prepare", request)
+                break
+            except UnknownKeyError:
+                fresh = await self.jwks.refresh(iss, keys) if attempt == 1 else None
+                if fresh is None:
+                    raise
+                keys = fresh  # the issuer rotated its keys: verify once more
         sct = await self.ctlog.add_pre_chain([precert, *self._chain_der])
         leaf: bytes = await self.pool.run("finalize", precert, encode_sct_list([sct]))
         return leaf
-
-
-def _challenges(principal: Principal, claims: Mapping[str, Any]) -> list[str]:
-    """The principal's challenge, then the token's verified email if that differs.
-
-    cosign, sigstore-go and sigstore-js sign the token's ``email`` whenever it has
-    one, even for issuer types whose challenge is ``sub`` (§1.3 pitfall). Accepting
-    either keeps those clients working; both are claims of the verified token.
-    """
-    found = [principal.challenge]
-    email = claims.get("email")
-    verified = claims.get("email_verified") in (True, "true", "True")
-    if isinstance(email, str) and email and verified and email != principal.challenge:
-        found.append(email)
-    return found

@@ -1,22 +1,19 @@
 """The CPU-heavy, pure steps of issuance, off the event loop in worker processes.
 
-Profiling ``POST /api/v2/signingCert`` (py-spy, benchmarks/bench_ca.py) shows one
-core saturated while the other idles: token verification, the CSR signature
-check and the two certificate signatures are pure functions of plain values and
-together cost about half of a request. :class:`CryptoPool` runs them in worker
+Profiling ``POST /api/v2/signingCert`` (py-spy, benchmarks/bench_ca.py) showed one
+core saturated while the other idled: token verification, the CSR signature
+check and the two certificate signatures are pure (:mod:`~sigstack.services.ca.steps`)
+and together cost about half of a request. :class:`CryptoPool` runs them in worker
 processes, batching like the log's ``EntryValidator``: while every worker is
 busy, jobs accumulate and the next free worker takes all of them in one round
 trip. With ``workers=0`` every job runs inline (unit tests, small deployments).
 
-Jobs (each a pure function; ``now`` is a parameter):
+Two jobs per certificate: ``"prepare"`` (token → principal → key → precertificate
+DER) before the CT log, ``"finalize"`` (precertificate + SCT list → final DER)
+after it.
 
-* ``"verify"`` — ``alg`` allowed by discovery, ``verify_token``, and (CSR form)
-  ``key_from_csr`` → claims, key DER;
-* ``"precert"`` — ``build_precertificate`` → precertificate DER;
-* ``"finalize"`` — ``finalize_certificate`` with the SCT list → final DER.
-
-The CA key reaches the workers once, as PKCS#8 PEM in the initializer (spawned
-processes: the server has threads, so fork is unsafe). Errors cross the process
+The CA key and the issuer registry reach the workers once, in the initializer
+(spawned processes: the server has threads, so fork is unsafe). Errors cross the process
 boundary as (class name, message, field, kid) and are rebuilt as the same
 sigstack error, so the HTTP answer is identical either way.
 """
@@ -29,85 +26,31 @@ import os
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
-from datetime import datetime, timedelta
+from multiprocessing.reduction import ForkingPickler
+from types import MappingProxyType
 from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from sigstack import errors
-from sigstack.core.oidc.tokens import UnknownKeyError, unverified_header, verify_token
-from sigstack.core.x509.issuance import LeafRequest, build_precertificate, finalize_certificate
-from sigstack.services.ca.possession import key_from_csr
+from sigstack.core.oidc.issuers import IssuerRegistry
+from sigstack.core.oidc.tokens import UnknownKeyError
+from sigstack.services.ca.steps import IssuerState, finalize, prepare
 
 __all__ = ["CryptoPool"]
 
-_State = tuple[Any, x509.Certificate]  # (CA private key, issuing CA certificate)
-_state: list[_State] = []  # set in each worker by _init, and inline by CryptoPool
+_state: list[IssuerState] = []  # set in each worker by _init, and inline by CryptoPool
 
-
-def _der(key: Any) -> bytes:
-    return bytes(
-        key.public_bytes(
-            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-    )
-
-
-def _verify(  # noqa: PLR0917 - a job: called with its argument tuple
-    token: str,
-    jwks: dict[str, Any],
-    algorithms: tuple[str, ...],
-    issuer: str,
-    audiences: tuple[str, ...],
-    now: datetime,
-    leeway: timedelta,
-    csr: Any,
-) -> tuple[dict[str, Any], bytes | None]:
-    alg = unverified_header(token).get("alg")
-    if alg not in algorithms:  # go-oidc: only what discovery advertises (spec §12 item 5)
-        raise errors.AuthenticationError(
-            f"token algorithm (alg) {alg!r} is not allowed: issuer {issuer} signs with "
-            f"{', '.join(algorithms)} (id_token_signing_alg_values_supported)"
-        )
-    claims = verify_token(
-        token, jwks=jwks, issuer=issuer, audiences=audiences, now=now, leeway=leeway
-    )
-    return claims, (_der(key_from_csr(csr)) if csr is not None else None)
-
-
-def _precert(  # noqa: PLR0917 - a job: called with its argument tuple
-    key_der: bytes,
-    san_type: str,
-    san_value: str,
-    extensions: dict[str, str],
-    not_before: datetime,
-    validity: timedelta,
-) -> bytes:
-    ca_key, issuer = _state[0]
-    public = serialization.load_der_public_key(key_der)
-    request = LeafRequest(public, san_type, san_value, extensions)  # type: ignore[arg-type]
-    precert = build_precertificate(
-        request, issuer=issuer, issuer_key=ca_key, not_before=not_before, validity=validity
-    )
-    return precert.public_bytes(serialization.Encoding.DER)
-
-
-def _finalize(precert_der: bytes, sct_list: bytes) -> bytes:
-    ca_key, issuer = _state[0]
-    precert = x509.load_der_x509_certificate(precert_der)
-    final = finalize_certificate(precert, sct_list, issuer=issuer, issuer_key=ca_key)
-    return final.public_bytes(serialization.Encoding.DER)
-
-
-_JOBS: dict[str, Any] = {"verify": _verify, "precert": _precert, "finalize": _finalize}
+_JOBS: dict[str, Any] = {"prepare": prepare, "finalize": finalize}
 
 _Outcome = tuple[bool, Any]
 
 
 def _run(kind: str, args: tuple[Any, ...]) -> _Outcome:
     try:
-        return True, _JOBS[kind](*args)
+        return True, _JOBS[kind](_state[0], *args)
     except errors.Error as exc:
         return False, (type(exc).__name__, exc.message, exc.field, getattr(exc, "kid", None))
 
@@ -116,14 +59,12 @@ def _run_batch(items: list[tuple[str, tuple[Any, ...]]]) -> list[_Outcome]:
     return [_run(kind, args) for kind, args in items]
 
 
-def _init(parent: int, key_pem: bytes, issuer_pem: bytes) -> None:
+def _init(parent: int, key_pem: bytes, issuer_pem: bytes, registry: IssuerRegistry) -> None:
     """Worker initializer: load the CA key once; leave when the server process is gone."""
-    _state[:] = [
-        (
-            serialization.load_pem_private_key(key_pem, None),
-            x509.load_pem_x509_certificate(issuer_pem),
-        )
-    ]
+    key = serialization.load_pem_private_key(key_pem, None)
+    if not isinstance(key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey):
+        raise TypeError(f"CA key of type {type(key).__name__}")  # checked when loaded
+    _state[:] = [IssuerState(key, x509.load_pem_x509_certificate(issuer_pem), registry)]
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -131,6 +72,14 @@ def _init(parent: int, key_pem: bytes, issuer_pem: bytes) -> None:
         os._exit(0)
 
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+def _mappingproxy(d: dict[Any, Any]) -> MappingProxyType[Any, Any]:
+    return MappingProxyType(d)
+
+
+def _reduce_mappingproxy(m: MappingProxyType[Any, Any]) -> tuple[Any, tuple[dict[Any, Any]]]:
+    return _mappingproxy, (dict(m),)
 
 
 def _rebuild(detail: tuple[str, str, str | None, str | None]) -> errors.Error:
@@ -149,16 +98,13 @@ def _rebuild(detail: tuple[str, str, str | None, str | None]) -> errors.Error:
 class CryptoPool:
     """Runs the pure issuance jobs inline (``workers=0``) or in ``workers`` processes."""
 
-    def __init__(
-        self, key: Any, issuer: x509.Certificate, workers: int, *, max_batch: int = 64
-    ) -> None:
-        self._key_pem = key.private_bytes(
+    def __init__(self, state: IssuerState, workers: int, *, max_batch: int = 64) -> None:
+        self._key_pem = state.key.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         )
-        self._issuer = issuer
-        self._inline: _State = (key, issuer)
+        self._inline = state
         self._workers = workers
         self._max_batch = max_batch
         self._pool: ProcessPoolExecutor | None = None
@@ -169,12 +115,14 @@ class CryptoPool:
         """Start and warm the workers."""
         if self._workers <= 0:
             return
-        issuer_pem = self._issuer.public_bytes(serialization.Encoding.PEM)
+        issuer_pem = self._inline.issuer.public_bytes(serialization.Encoding.PEM)
+        # The registry's read-only mappings cross to the workers as plain dicts.
+        ForkingPickler.register(MappingProxyType, _reduce_mappingproxy)
         self._pool = ProcessPoolExecutor(
             self._workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init,
-            initargs=(os.getpid(), self._key_pem, issuer_pem),
+            initargs=(os.getpid(), self._key_pem, issuer_pem, self._inline.registry),
         )
         loop = asyncio.get_running_loop()
         await asyncio.gather(

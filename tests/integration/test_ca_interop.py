@@ -119,6 +119,24 @@ def test_csr_request_as_sigstore_python_sends_it(stack: Stack) -> None:
     leaf.verify_directly_issued_by(intermediate)
     intermediate.verify_directly_issued_by(root)
     assert stack.ct_size() == 1
+    # What a person following a Sigstore tutorial sees with `openssl x509 -text`.
+    text = subprocess.run(
+        ["openssl", "x509", "-noout", "-text"],
+        input=leaf.public_bytes(serialization.Encoding.PEM),
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    for shown in (
+        "X509v3 Subject Alternative Name: critical",
+        f"email:{EMAIL}",
+        "Code Signing",
+        "Digital Signature",
+        "1.3.6.1.4.1.57264.1.1:",
+        "1.3.6.1.4.1.57264.1.8:",
+        "CT Precertificate SCTs:",
+    ):
+        assert shown in text, text
+    assert stack.oidc.url in text
 
 
 def test_public_key_request_as_cosign_sends_it(stack: Stack) -> None:

@@ -114,8 +114,8 @@ class CertificateAuthority:
         iss = unverified_claims(token).get("iss")
         if not isinstance(iss, str) or not iss:
             raise AuthenticationError("the identity token has no iss (issuer) claim")
-        self.registry.lookup(iss)  # AuthenticationError naming the configured issuers
-        keys = await self.jwks.get(iss)
+        config = self.registry.lookup(iss)  # AuthenticationError naming the configured issuers
+        keys = await self.jwks.get(iss, ca_cert=config.ca_cert)
         for attempt in (1, 2):
             request = Request(
                 token=token,
@@ -132,7 +132,9 @@ class CertificateAuthority:
                 precert: bytes = await self.pool.run("prepare", request)
                 break
             except UnknownKeyError:
-                fresh = await self.jwks.refresh(iss, keys) if attempt == 1 else None
+                fresh = None
+                if attempt == 1:
+                    fresh = await self.jwks.refresh(iss, keys, ca_cert=config.ca_cert)
                 if fresh is None:
                     raise
                 keys = fresh  # the issuer rotated its keys: verify once more

@@ -92,3 +92,44 @@ def test_broken_discovery_is_an_authentication_error(response: httpx.Response, r
     cache = JWKSCache(httpx.AsyncClient(transport=httpx.MockTransport(lambda r: response)))
     with pytest.raises(AuthenticationError, match=reason):
         asyncio.run(cache.get(EMAIL_ISSUER))
+
+
+def test_cache_is_bounded_least_recently_used_first() -> None:
+    world = World()
+    urls = [f"https://i{n}.example.com" for n in range(4)]
+    for url in urls:
+        world.add(url)
+    cache = JWKSCache(httpx.AsyncClient(transport=world.transport()), max_issuers=2)
+
+    async def run() -> None:
+        await cache.get(urls[0])
+        await cache.get(urls[1])
+        await cache.get(urls[0])  # most recent again
+        await cache.get(urls[2])  # evicts urls[1]
+        await cache.get(urls[0])
+        await cache.get(urls[1])  # fetched again
+
+    asyncio.run(run())
+    assert world.issuers[urls[0]].requests.count("/jwks") == 1
+    assert world.issuers[urls[1]].requests.count("/jwks") == 2
+
+
+def test_an_issuer_with_a_ca_cert_gets_its_own_client() -> None:
+    world = World()
+    issuer = world.add(EMAIL_ISSUER)
+    made: list[str] = []
+
+    def client_for_ca(pem: str) -> httpx.AsyncClient:
+        made.append(pem)
+        return httpx.AsyncClient(transport=world.transport())
+
+    unreachable = httpx.MockTransport(lambda r: httpx.Response(503))
+    cache = JWKSCache(httpx.AsyncClient(transport=unreachable), client_for_ca=client_for_ca)
+    keys = asyncio.run(cache.get(EMAIL_ISSUER, ca_cert="PEM"))
+    assert keys.jwks == issuer.jwks() and made == ["PEM"]
+
+
+def test_a_bad_ca_cert_is_an_authentication_error() -> None:
+    cache = JWKSCache(httpx.AsyncClient())
+    with pytest.raises(AuthenticationError, match="CACert is not a usable PEM"):
+        asyncio.run(cache.get(EMAIL_ISSUER, ca_cert="not a pem"))

@@ -225,3 +225,13 @@ def test_unsupported_client_keys_are_400(ca: CAHarness) -> None:
 def test_oversized_body_is_413(ca: CAHarness) -> None:
     r = ca.client.post("/api/v2/signingCert", content=b"x" * (5 << 20))
     assert r.status_code == 413
+
+
+def test_an_unreachable_issuer_is_not_asked_again_at_once(ca: CAHarness) -> None:
+    issuer = ca.issuer(URI_ISSUER)
+    issuer.down = True
+    token = issuer.token(sub="https://example.com/u")
+    for _ in range(3):
+        body, _ = csr_body()
+        _expect(ca, body, bearer(token), 401, "is unreachable")
+    assert len(issuer.requests) == 1

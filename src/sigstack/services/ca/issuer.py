@@ -70,6 +70,24 @@ def token_from_request(body: Mapping[str, Any], authorization: str | None) -> st
     )
 
 
+# protojson parses proto field names as well as lowerCamelCase ones (§1).
+_PROTO_NAMES = {
+    "certificate_signing_request": "certificateSigningRequest",
+    "public_key_request": "publicKeyRequest",
+    "public_key": "publicKey",
+    "proof_of_possession": "proofOfPossession",
+    "oidc_identity_token": "oidcIdentityToken",
+}
+
+
+def _camel_case(value: dict[str, Any]) -> dict[str, Any]:
+    """The request with proto field names spelled the JSON way (``public_key`` → ``publicKey``)."""
+    return {
+        _PROTO_NAMES.get(k, k): _camel_case(v) if isinstance(v, dict) else v
+        for k, v in value.items()
+    }
+
+
 class CertificateAuthority:
     """Everything ``POST /api/v2/signingCert`` needs, wired once at start.
 
@@ -103,6 +121,7 @@ class CertificateAuthority:
         """Steps 1–7 for one request body; returns the leaf certificate, DER."""
         if not isinstance(body, dict):
             raise FormatError("the request body must be a JSON object")
+        body = _camel_case(body)
         token = token_from_request(body, authorization)
         csr = body.get("certificateSigningRequest")
         pkr = body.get("publicKeyRequest")

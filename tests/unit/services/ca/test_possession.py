@@ -135,3 +135,17 @@ def test_issuance_through_worker_processes(tmp_path: Path, world: World) -> None
             headers=bearer(issuer.token(email="w@example.com", email_verified=True)),
         )
         assert r.status_code == 400 and "PEM" in r.json()["message"]
+
+
+def test_proto_field_names_are_accepted_as_protojson_does(ca: CAHarness) -> None:
+    token = ca.issuer(EMAIL_ISSUER).token(email="p@example.com", email_verified=True)
+    body, _ = pop_body(token, "p@example.com")
+    pkr = body["publicKeyRequest"]
+    snake = {
+        "credentials": {"oidc_identity_token": token},
+        "public_key_request": {
+            "public_key": pkr["publicKey"],
+            "proof_of_possession": pkr["proofOfPossession"],
+        },
+    }
+    assert ca.client.post("/api/v2/signingCert", json=snake).status_code == 200

@@ -25,6 +25,8 @@ from pathlib import Path
 
 import httpx
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -140,4 +142,17 @@ def create_app(service: CAService) -> Starlette:
         Route("/healthz", healthz, methods=["GET"]),
         *ctlog_routes(service.ctlog),  # already under /ct/v1
     ]
-    return Starlette(routes=routes, exception_handlers=exception_handlers, lifespan=lifespan)
+    # Fulcio's cors.Default(): any origin, simple methods and headers (§1.1), so that
+    # sigstore-js can ask for a certificate from a browser.
+    cors = Middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_methods=["GET", "POST", "HEAD"],
+        allow_headers=["Origin", "Accept", "Content-Type", "X-Requested-With"],
+    )
+    return Starlette(
+        routes=routes,
+        middleware=[cors],
+        exception_handlers=exception_handlers,
+        lifespan=lifespan,
+    )

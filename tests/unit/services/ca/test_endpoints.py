@@ -42,3 +42,17 @@ def test_healthz_and_ct_routes(ca: CAHarness) -> None:
     assert ca.client.get("/healthz").json() == {"status": "ok"}
     assert ca.client.get("/ct/v1/get-sth").status_code == 200
     assert ca.client.get("/ct/v1/get-roots").status_code == 200
+
+
+def test_cors_is_open_as_fulcio_default(ca: CAHarness) -> None:
+    r = ca.client.options(
+        "/api/v2/signingCert",
+        headers={
+            "Origin": "https://app.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "Content-Type",
+        },
+    )
+    assert r.status_code == 200 and r.headers["access-control-allow-origin"] == "*"
+    r = ca.client.get("/api/v2/trustBundle", headers={"Origin": "https://app.example"})
+    assert r.headers["access-control-allow-origin"] == "*"

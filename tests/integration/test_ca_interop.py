@@ -27,6 +27,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from sigstack.clock import utc_now
+from sigstack.services.ca.keys import GeneratedKeySource
 from sigstack.testing.service import ServiceProcess, start_service
 
 EMAIL = "alice@example.com"
@@ -242,3 +244,32 @@ def test_sigstore_python_accepts_our_certificate_and_sct(stack: Stack) -> None:
     assert "tampered SCT refused: SCT verify failed" in out.stdout
     assert "OK" in out.stdout
     assert stack.ct_size() == 1
+
+
+def test_serve_ca_with_an_encrypted_key_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key, chain = GeneratedKeySource(tmp_path / "gen", now=utc_now()).load()
+    key_file, chain_file = tmp_path / "ca.key", tmp_path / "chain.pem"
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(b"s3cret"),
+        )
+    )
+    chain_file.write_bytes(b"".join(c.public_bytes(serialization.Encoding.PEM) for c in chain))
+    flags = ("--ca-key", str(key_file), "--ca-chain", str(chain_file),
+             "--ca-key-password-env", "SIGSTACK_TEST_CA_PASSWORD", "--workers", "0")  # fmt: skip
+    with pytest.raises(RuntimeError, match="exited"):
+        start_service("ca", tmp_path / "ca", *flags, ready_path="/healthz",
+                      output=tmp_path / "fail.log")  # fmt: skip
+    assert "SIGSTACK_TEST_CA_PASSWORD" in (tmp_path / "fail.log").read_text()
+    monkeypatch.setenv("SIGSTACK_TEST_CA_PASSWORD", "s3cret")
+    ca = start_service("ca", tmp_path / "ca", *flags, ready_path="/healthz")
+    try:
+        bundle = httpx.get(ca.url + "/api/v2/trustBundle").json()
+        pems = bundle["chains"][0]["certificates"]
+        assert [x509.load_pem_x509_certificate(p.encode()) for p in pems] == chain
+    finally:
+        ca.stop()

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -30,9 +29,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from sigstack.clock import utc_now
 from sigstack.services.ca.keys import GeneratedKeySource
 from sigstack.testing.service import ServiceProcess, start_service
+from tests.peers import sigstore_python
 
 EMAIL = "alice@example.com"
-PEER_PYTHON = Path(__file__).resolve().parents[2] / ".peers" / "sigstore-python" / "bin" / "python"
 
 
 @dataclass
@@ -223,10 +222,7 @@ print("OK", resp.cert.serial_number)
 
 
 def test_sigstore_python_accepts_our_certificate_and_sct(stack: Stack) -> None:
-    if not PEER_PYTHON.exists():
-        if os.environ.get("CI") or os.environ.get("SIGSTACK_PEERS"):
-            pytest.fail(f"sigstore-python peer missing at {PEER_PYTHON}; run `make peers`")
-        pytest.skip("sigstore-python peer not installed (`make peers`)")
+    peer_python = sigstore_python()
     args = {
         "token": stack.token(),
         "ca_url": stack.ca.url,
@@ -235,7 +231,7 @@ def test_sigstore_python_accepts_our_certificate_and_sct(stack: Stack) -> None:
         "issuer": stack.oidc.url,
     }
     out = subprocess.run(
-        [str(PEER_PYTHON), "-c", JUDGE, json.dumps(args)],
+        [str(peer_python), "-c", JUDGE, json.dumps(args)],
         capture_output=True,
         text=True,
         timeout=120,

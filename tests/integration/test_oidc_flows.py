@@ -28,6 +28,7 @@ from sigstack.testing.oidc_client import (
     verify_id_token,
 )
 from sigstack.testing.service import ServiceProcess, start_service
+from tests.peers import sigstore_python
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 
@@ -181,7 +182,6 @@ def test_serve_refuses_a_non_loopback_host(tmp_path: Path) -> None:
 # authorization-code flow: its `Issuer.identity_token`, the code path behind
 # `sigstore sign` and `sigstore get-identity-token` (the CLI itself first fetches the
 # public TUF root, which tests on loopback cannot reach).
-PEER_PYTHON = Path(__file__).resolve().parents[2] / ".peers" / "sigstore-python" / "bin" / "python"
 PEER_SCRIPT = """
 import sys
 from sigstore.oidc import Issuer
@@ -206,11 +206,7 @@ with httpx.Client(follow_redirects=True, timeout=10) as browser:
 
 
 def _peer() -> Path:
-    if not PEER_PYTHON.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"sigstore-python peer missing at {PEER_PYTHON}; run `make peers`")
-        pytest.skip("sigstore-python peer not installed (`make peers`)")
-    return PEER_PYTHON
+    return sigstore_python()
 
 
 def _check_peer_output(out: str, issuer: str, email: str) -> None:

@@ -12,7 +12,13 @@ HERE = Path(__file__).parent
 
 def main() -> None:
     print(f"# sigstack benchmarks, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
-    for script in ("bench_integrate.py", "bench_proofs.py", "bench_http_write.py"):
+    for script in (
+        "bench_integrate.py",
+        "bench_proofs.py",
+        "bench_http_write.py",
+        "bench_ca.py",
+        "bench_tsa.py",
+    ):
         print(f"\n## {script}", flush=True)
         subprocess.run([sys.executable, str(HERE / script)], check=True, cwd=HERE)
 

@@ -12,12 +12,16 @@ Everything is read here, once, and passed down as values.
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 from pathlib import Path
 from typing import Any
 
-from sigstack.cli._common import default_data_dir
+from sigstack.cli._common import (
+    add_server_arguments,
+    configure_logging,
+    default_data_dir,
+    run_server,
+)
 from sigstack.clock import utc_now
 from sigstack.core.oidc.issuers import (
     IssuerConfig,
@@ -42,14 +46,7 @@ __all__ = ["build_registry", "register"]
 def register(services: Any) -> None:
     """Add ``serve ca``."""
     ca = services.add_parser("ca", help="certificate authority: Fulcio v2 API + CT log")
-    ca.add_argument(
-        "--data-dir",
-        type=Path,
-        default=None,
-        help="state directory (default $SIGSTACK_HOME or ~/.sigstack)",
-    )
-    ca.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    ca.add_argument("--port", type=int, default=8080, help="port to bind (default 8080)")
+    add_server_arguments(ca)
     ca.add_argument(
         "--issuer-config",
         type=Path,
@@ -93,7 +90,6 @@ def register(services: Any) -> None:
         default="FULL",
         help="CT log durability: FULL survives power loss; NORMAL a process crash only",
     )
-    ca.add_argument("--log-level", default="info")
     ca.set_defaults(handler=_serve_ca)
 
 
@@ -132,11 +128,10 @@ def _key_source(args: argparse.Namespace, data_dir: Path) -> CAKeySource:
 
 
 def _serve_ca(args: argparse.Namespace) -> int:
-    import uvicorn
 
     from sigstack.services.ctlog import CTLogSettings
 
-    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    configure_logging(args.log_level)
     data_dir = args.data_dir or default_data_dir()
     settings = CASettings(
         jwks_ttl=args.jwks_ttl, issuer_timeout=args.issuer_timeout, workers=args.workers
@@ -160,14 +155,4 @@ def _serve_ca(args: argparse.Namespace) -> int:
     for url in [*registry.issuers, *registry.meta_issuers]:
         print(f"  trusts issuer {url}", flush=True)
     print(f"  CT log: {base}/ct/v1/get-sth", flush=True)
-    uvicorn.run(
-        create_app(service),
-        host=args.host,
-        port=args.port,
-        log_level=args.log_level,
-        access_log=False,
-        http="httptools",
-        loop="uvloop",
-        timeout_graceful_shutdown=10,
-    )
-    return 0
+    return run_server(create_app(service), args)

@@ -7,12 +7,15 @@ here once and passed down as values.
 from __future__ import annotations
 
 import argparse
-import logging
 import os
-from pathlib import Path
 from typing import Any
 
-from sigstack.cli._common import default_data_dir
+from sigstack.cli._common import (
+    add_server_arguments,
+    configure_logging,
+    default_data_dir,
+    run_server,
+)
 from sigstack.clock import utc_now
 from sigstack.services.tlog.app import create_app, open_logs
 from sigstack.services.tlog.settings import LogSettings
@@ -23,14 +26,7 @@ __all__ = ["register"]
 def register(services: Any) -> None:
     """Add ``serve log``."""
     log = services.add_parser("log", help="transparency log: Rekor v1 and v2 APIs")
-    log.add_argument(
-        "--data-dir",
-        type=Path,
-        default=None,
-        help="state directory (default $SIGSTACK_HOME or ~/.sigstack)",
-    )
-    log.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    log.add_argument("--port", type=int, default=8080, help="port to bind (default 8080)")
+    add_server_arguments(log)
     log.add_argument(
         "--hostname",
         default=None,
@@ -58,14 +54,12 @@ def register(services: Any) -> None:
         default=max(1, (os.cpu_count() or 2) - 1),
         help="processes that check entry signatures (default: cores - 1; 0 = in the event loop)",
     )
-    log.add_argument("--log-level", default="info")
     log.set_defaults(handler=_serve_log)
 
 
 def _serve_log(args: argparse.Namespace) -> int:
-    import uvicorn
 
-    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    configure_logging(args.log_level)
     settings = LogSettings(
         batch_max_size=args.batch_max_size,
         batch_max_age=args.batch_max_age,
@@ -87,14 +81,4 @@ def _serve_log(args: argparse.Namespace) -> int:
         f"  Rekor v2: {base}/api/v2/checkpoint  origin {logs.v2.identity.origin!r}",
         flush=True,
     )
-    uvicorn.run(
-        app,
-        host=args.host,
-        port=args.port,
-        log_level=args.log_level,
-        access_log=False,
-        http="httptools",
-        loop="uvloop",
-        timeout_graceful_shutdown=10,
-    )
-    return 0
+    return run_server(app, args)

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
-import logging
 import sys
-from pathlib import Path
 from typing import Any
 
-from sigstack.cli._common import default_data_dir
+from sigstack.cli._common import (
+    add_server_arguments,
+    configure_logging,
+    default_data_dir,
+    run_server,
+)
 from sigstack.clock import utc_now
 from sigstack.services.oidc import ProviderSettings, create_app, open_provider
 from sigstack.services.oidc.keys import ALGORITHMS
@@ -46,14 +49,7 @@ def register(services: Any) -> None:
     oidc = services.add_parser(
         "oidc", help="development OIDC issuer (PKCE and device flows); loopback only"
     )
-    oidc.add_argument(
-        "--data-dir",
-        type=Path,
-        default=None,
-        help="state directory (default $SIGSTACK_HOME or ~/.sigstack)",
-    )
-    oidc.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    oidc.add_argument("--port", type=int, default=8080, help="port to bind (default 8080)")
+    add_server_arguments(oidc)
     oidc.add_argument(
         "--issuer-url",
         default=None,
@@ -79,12 +75,10 @@ def register(services: Any) -> None:
         default=None,
         help="accepted client id, repeatable (default: sigstore)",
     )
-    oidc.add_argument("--log-level", default="info")
     oidc.set_defaults(handler=_serve_oidc)
 
 
 def _serve_oidc(args: argparse.Namespace) -> int:
-    import uvicorn
 
     if not is_loopback(args.host):
         if not args.allow_remote:
@@ -96,7 +90,7 @@ def _serve_oidc(args: argparse.Namespace) -> int:
             )
             return 2
         print(_WARNING.format(host=args.host), file=sys.stderr, flush=True)
-    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    configure_logging(args.log_level)
     host = f"[{args.host}]" if ":" in args.host else args.host
     # A wildcard address is no URL anyone can reach: then the issuer URL must be given.
     wildcard = args.host in ("0.0.0.0", "::", "[::]")  # noqa: S104 - compared, not bound
@@ -121,12 +115,4 @@ def _serve_oidc(args: argparse.Namespace) -> int:
         f"kid {provider.signing_key.kid})",
         flush=True,
     )
-    uvicorn.run(
-        create_app(provider),
-        host=args.host,
-        port=args.port,
-        log_level=args.log_level,
-        access_log=False,
-        timeout_graceful_shutdown=5,
-    )
-    return 0
+    return run_server(create_app(provider), args)

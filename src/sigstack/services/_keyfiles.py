@@ -10,19 +10,23 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 from sigstack.errors import FormatError, StorageError
 
-__all__ = ["load_or_create_ecdsa_key", "load_or_create_ed25519_key"]
+__all__ = ["load_or_create_ecdsa_key", "load_or_create_ed25519_key", "write_private"]
 
 
-def _write_private(path: Path, pem: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+def write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` atomically (temp file, fsync, rename), readable by the owner only."""
     try:
-        os.write(fd, pem)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.write(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise StorageError(f"cannot write {path}: {exc}") from exc
 
 
 def _load(path: Path) -> object:
@@ -50,7 +54,7 @@ def load_or_create_ecdsa_key(path: Path) -> ec.EllipticCurvePrivateKey:
             raise FormatError(f"{path}: expected an ECDSA private key, found {type(key).__name__}")
         return key
     new = ec.generate_private_key(ec.SECP256R1())
-    _write_private(path, _pkcs8(new))
+    write_private(path, _pkcs8(new))
     return new
 
 
@@ -64,5 +68,5 @@ def load_or_create_ed25519_key(path: Path) -> ed25519.Ed25519PrivateKey:
             )
         return key
     new = ed25519.Ed25519PrivateKey.generate()
-    _write_private(path, _pkcs8(new))
+    write_private(path, _pkcs8(new))
     return new

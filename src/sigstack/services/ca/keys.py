@@ -16,7 +16,6 @@ third class with the same method:
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
@@ -28,6 +27,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from sigstack.core.x509.ca import build_intermediate_ca, build_root_ca
 from sigstack.errors import FormatError, StorageError, UnsupportedError
+from sigstack.services._keyfiles import write_private
 
 __all__ = [
     "KEY_ALGORITHMS",
@@ -129,18 +129,6 @@ class FileKeySource:
         return check_chain(key, chain, str(self.chain_path)), chain
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
-
-
 class GeneratedKeySource:
     """Root + intermediate generated into ``keys_dir`` on first use, then reused.
 
@@ -187,8 +175,8 @@ class GeneratedKeySource:
         )
         chain = [intermediate, root]
         pem = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in chain)
-        _write_private(self.chain_path, pem)
-        _write_private(
+        write_private(self.chain_path, pem)
+        write_private(
             self.key_path,
             key.private_bytes(
                 serialization.Encoding.PEM,

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
 from sigstack.errors import FormatError, StorageError, UnsupportedError
+from sigstack.services._keyfiles import write_private
 
 __all__ = ["ALGORITHMS", "SigningKey", "load_or_create_signing_key"]
 
@@ -98,23 +98,7 @@ def load_or_create_signing_key(keys_dir: Path, algorithm: str) -> SigningKey:
         new = ec.generate_private_key(ec.SECP256R1())
     else:
         new = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    _write_private(path, new.private_bytes(
+    write_private(path, new.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ))  # fmt: skip
     return SigningKey.from_private_key(algorithm, new)
-
-
-def _write_private(path: Path, pem: bytes) -> None:
-    """Write ``pem`` atomically, readable by the owner only."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.write(fd, pem)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise StorageError(f"cannot write {path}: {exc}") from exc

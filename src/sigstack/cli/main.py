@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from sigstack import __version__
 from sigstack.cli import log as log_cmd
-from sigstack.cli import oidc, serve
+from sigstack.cli import oidc, serve, up
 from sigstack.errors import Error
 
 __all__ = ["build_parser", "main"]
@@ -29,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.register(commands)
     log_cmd.register(commands)
     oidc.register(commands)
+    up.register(commands)
     return parser
 
 

@@ -1,0 +1,1 @@
+"""Sigstore trust material, pure: TrustedRoot, SigningConfig, ClientTrustConfig."""

@@ -1,0 +1,1 @@
+"""The TUF repository that distributes the trust root (python-tuf)."""

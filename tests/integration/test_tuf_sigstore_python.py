@@ -125,5 +125,6 @@ def test_trust_instance_refuses_a_root_from_another_repository(
     home.mkdir()
     done = sigstore(home, served.url, "trust-instance", str(stranger.root_path))
     assert done.returncode != 0
+    assert "Failed to refresh TUF metadata" in done.stdout + done.stderr
     _, targets = caches(home, served.url)
     assert not (targets / "trusted_root.json").exists()

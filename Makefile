@@ -47,7 +47,7 @@ system-deps:
 	@bash scripts/system-deps.sh
 
 up: install
-	$(VENV)/bin/sigstack serve log --data-dir $(DATA_DIR) --host $(HOST) --port $(PORT)
+	$(VENV)/bin/sigstack up --data-dir $(DATA_DIR) --host $(HOST) --port $(PORT)
 
 lint: install-test
 	$(VENV)/bin/ruff check src tests benchmarks

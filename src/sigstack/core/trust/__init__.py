@@ -1,1 +1,54 @@
-"""Sigstore trust material, pure: TrustedRoot, SigningConfig, ClientTrustConfig."""
+"""Sigstore trust material: TrustedRoot v0.1, SigningConfig v0.2, ClientTrustConfig v0.1.
+
+``model`` holds the values and renders them as protobuf-specs JSON exactly as
+sigstore-python 4.5.1 parses it (sigstore-clients.md §2); ``build`` makes entries
+from keys and chains, applying the log-ID and chain-order rules (§2.3–§2.5, §6.5).
+"""
+
+from sigstack.core.trust.build import (
+    ct_log,
+    fulcio_authority,
+    key_details_of,
+    rekor_v1_log,
+    rekor_v2_log,
+    signing_config,
+    timestamp_authority,
+)
+from sigstack.core.trust.model import (
+    CLIENT_TRUST_CONFIG_MEDIA_TYPE,
+    SIGNING_CONFIG_MEDIA_TYPE,
+    TRUSTED_ROOT_MEDIA_TYPE,
+    CertificateAuthority,
+    ClientTrustConfig,
+    Service,
+    ServiceConfig,
+    SigningConfig,
+    TransparencyLogInstance,
+    TrustedRoot,
+    ValidFor,
+    render,
+    rfc3339,
+)
+
+__all__ = [
+    "CLIENT_TRUST_CONFIG_MEDIA_TYPE",
+    "SIGNING_CONFIG_MEDIA_TYPE",
+    "TRUSTED_ROOT_MEDIA_TYPE",
+    "CertificateAuthority",
+    "ClientTrustConfig",
+    "Service",
+    "ServiceConfig",
+    "SigningConfig",
+    "TransparencyLogInstance",
+    "TrustedRoot",
+    "ValidFor",
+    "ct_log",
+    "fulcio_authority",
+    "key_details_of",
+    "rekor_v1_log",
+    "rekor_v2_log",
+    "render",
+    "rfc3339",
+    "signing_config",
+    "timestamp_authority",
+]

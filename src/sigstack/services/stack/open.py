@@ -1,0 +1,252 @@
+"""Opening the whole stack on ONE data directory, and its trust files (ARCHITECTURE §1).
+
+``open_stack`` opens every service (both logs, the CA with its CT log, the TSA and the
+development OIDC issuer, which the CA trusts), then the trust material clients need:
+
+* ``stack.json``: the base URL and creation time, fixed on first start. They set every
+  ``validFor.start``, so the same keys always render the same trust files.
+* ``trust_config.json`` (ClientTrustConfig, for ``sigstore --trust-config``),
+  ``trusted_root.json``, ``signing_config.json`` and its copy ``signing_config.v0.2.json``
+  (the TUF target name, ca-tsa-oidc-tuf.md §11.3). Written when absent, reused as they
+  are when present (a later key rotation edits them; this never overwrites it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from cryptography.hazmat.primitives import serialization
+
+from sigstack.core.oidc.issuers import IssuerConfig, IssuerRegistry, IssuerType
+from sigstack.core.trust import (
+    ClientTrustConfig,
+    TrustedRoot,
+    ct_log,
+    fulcio_authority,
+    rekor_v1_log,
+    rekor_v2_log,
+    render,
+    rfc3339,
+    signing_config,
+    timestamp_authority,
+)
+from sigstack.errors import FormatError, StorageError
+from sigstack.services.ca.app import CAService, open_ca
+from sigstack.services.ca.keys import GeneratedKeySource
+from sigstack.services.ca.settings import CASettings
+from sigstack.services.ctlog import CTLogSettings
+from sigstack.services.oidc import Provider, ProviderSettings, open_provider
+from sigstack.services.tlog.app import RekorLogs, open_logs
+from sigstack.services.tlog.settings import LogSettings
+from sigstack.services.tsa.authority import TimestampAuthority, open_authority
+
+__all__ = ["TRUST_FILES", "Stack", "StackSettings", "open_stack"]
+
+#: Files written into the data directory, in the order ``sigstack up`` lists them.
+TRUST_FILES = (
+    "trust_config.json",
+    "trusted_root.json",
+    "signing_config.json",
+    "signing_config.v0.2.json",
+)
+
+
+@dataclass(frozen=True)
+class StackSettings:
+    """The settings of every service of the stack (defaults: each service's own)."""
+
+    log: LogSettings = field(default_factory=LogSettings)
+    ca: CASettings = field(default_factory=CASettings)
+    ctlog: CTLogSettings = field(default_factory=CTLogSettings)
+    oidc: ProviderSettings = field(default_factory=ProviderSettings)
+    #: SQLite durability of the three logs: FULL survives power loss.
+    synchronous: str = "FULL"
+    #: ``operator`` of every service in the signing config and trusted root.
+    operator: str = "sigstack"
+
+
+@dataclass
+class Stack:
+    """Every service of ``sigstack up``, opened on one data directory."""
+
+    data_dir: Path
+    base_url: str
+    logs: RekorLogs
+    ca: CAService
+    tsa: TimestampAuthority
+    oidc: Provider
+    #: Extra ASGI apps mounted by path prefix (``/tuf`` once a TUF repository exists).
+    mounts: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def issuer(self) -> str:
+        """The development OIDC issuer URL (``BASE/oidc``), which the CA trusts."""
+        return self.oidc.issuer
+
+    def trust_file(self, name: str) -> Path:
+        """Where trust file ``name`` lives."""
+        return self.data_dir / name
+
+    def trust_targets(self) -> dict[str, bytes]:
+        """The TUF target files (ca-tsa-oidc-tuf.md §11.3), as on disk."""
+        return {
+            name: self.trust_file(name).read_bytes()
+            for name in ("trusted_root.json", "signing_config.v0.2.json")
+        }
+
+
+def _stack_state(data_dir: Path, base_url: str, now: datetime) -> datetime:
+    """The creation time from ``stack.json`` (written on first start); check the base URL."""
+    path = data_dir / "stack.json"
+    if path.exists():
+        try:
+            state = json.loads(path.read_text())
+            created = datetime.fromisoformat(state["createdAt"].replace("Z", "+00:00"))
+            remembered = str(state["baseUrl"])
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise StorageError(f"cannot read {path}: {exc}") from exc
+        if remembered != base_url:
+            raise FormatError(
+                f"{data_dir} holds a stack created for {remembered}: its keys, log names and "
+                f"trust files name that address, not {base_url}. Start it with the same "
+                "--host and --port, or use another --data-dir"
+            )
+        return created
+    state = {"baseUrl": base_url, "createdAt": rfc3339(now)}
+    _write(path, (json.dumps(state, indent=2) + "\n").encode())
+    return datetime.fromisoformat(state["createdAt"].replace("Z", "+00:00"))
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (temp file, fsync, rename)."""
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    try:
+        tmp.write_bytes(data)
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise StorageError(f"cannot write {path}: {exc}") from exc
+
+
+def _issuer_client(oidc_app: Any, issuer: str, timeout: float) -> httpx.AsyncClient:
+    """An HTTP client that reaches our own issuer in-process and any other over the network."""
+    from starlette.applications import Starlette
+    from starlette.routing import Mount
+
+    # The issuer app's routes are relative to the issuer URL: mount it at the URL's path.
+    local = httpx.ASGITransport(app=Starlette(routes=[Mount(urlsplit(issuer).path, oidc_app)]))
+    network = httpx.AsyncHTTPTransport()
+    prefix = issuer.rstrip("/") + "/"
+
+    class _Route(httpx.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            if str(request.url).startswith(prefix):
+                return await local.handle_async_request(request)
+            return await network.handle_async_request(request)
+
+    return httpx.AsyncClient(transport=_Route(), timeout=timeout)
+
+
+def build_trust_config(stack: Stack, start: datetime, operator: str) -> ClientTrustConfig:
+    """The ClientTrustConfig of ``stack`` (sigstore-clients.md §2.6, one host:port)."""
+    base = stack.base_url
+
+    def public_key(pem: bytes) -> Any:
+        return serialization.load_pem_public_key(pem)
+
+    v1, v2 = stack.logs.v1.identity, stack.logs.v2.identity
+    root = TrustedRoot(
+        tlogs=[
+            rekor_v1_log(base, public_key(v1.public_key_pem), start, operator=operator),
+            rekor_v2_log(base, v2.origin, public_key(v2.public_key_pem), start, operator=operator),
+        ],
+        certificate_authorities=[
+            fulcio_authority(stack.ca.ca.chain, base, start, operator=operator)
+        ],
+        ctlogs=[
+            ct_log(
+                base,
+                public_key(stack.ca.ctlog.log.identity.public_key_pem),
+                start,
+                operator=operator,
+            )
+        ],
+        timestamp_authorities=[
+            timestamp_authority(
+                stack.tsa.chain, f"{base}/api/v1/timestamp", start, operator=operator
+            )
+        ],
+    )
+    config = signing_config(
+        ca_url=base,
+        oidc_url=stack.issuer,
+        rekor_urls=[(base, 2), (base, 1)],
+        tsa_url=f"{base}/api/v1/timestamp",
+        start=start,
+        operator=operator,
+    )
+    return ClientTrustConfig(root, config)
+
+
+def _write_trust_files(stack: Stack, start: datetime, operator: str) -> None:
+    config = build_trust_config(stack, start, operator)
+    rendered = {
+        "trust_config.json": render(config),
+        "trusted_root.json": render(config.trusted_root),
+        "signing_config.json": render(config.signing_config),
+        "signing_config.v0.2.json": render(config.signing_config),
+    }
+    for name in TRUST_FILES:
+        if not stack.trust_file(name).exists():
+            _write(stack.trust_file(name), rendered[name])
+
+
+def open_stack(
+    data_dir: Path,
+    *,
+    host: str,
+    port: int,
+    clock: Callable[[], datetime],
+    settings: StackSettings | None = None,
+) -> Stack:
+    """Open (creating on first start) every service under ``data_dir`` for ``http://HOST:PORT``.
+
+    The log names are ``HOST:PORT``, a substring of the tlog ``baseUrl`` as sigstore-js
+    requires of checkpoint signer names (sigstore-clients.md §6.5); the issuer is
+    ``http://HOST:PORT/oidc``. Nothing here listens: ``create_app`` serves the result.
+    """
+    from sigstack.services.oidc import create_app as create_oidc_app
+
+    settings = settings or StackSettings()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    netloc = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    base_url = f"http://{netloc}"
+    start = _stack_state(data_dir, base_url, clock())
+    oidc = open_provider(data_dir, clock, issuer=f"{base_url}/oidc", settings=settings.oidc)
+    registry = IssuerRegistry(
+        issuers={oidc.issuer: IssuerConfig(issuer_url=oidc.issuer, type=IssuerType.EMAIL)}
+    )
+    logs = open_logs(data_dir, netloc, settings.log, clock, synchronous=settings.synchronous)
+    ca = open_ca(
+        data_dir,
+        key_source=GeneratedKeySource(data_dir / "keys", now=start),
+        registry=registry,
+        settings=settings.ca,
+        ctlog_settings=settings.ctlog,
+        clock=clock,
+        http_client=_issuer_client(create_oidc_app(oidc), oidc.issuer, settings.ca.issuer_timeout),
+        synchronous=settings.synchronous,
+    )
+    tsa = open_authority(data_dir, clock)
+    stack = Stack(data_dir, base_url, logs, ca, tsa, oidc)
+    _write_trust_files(stack, start, settings.operator)
+    return stack

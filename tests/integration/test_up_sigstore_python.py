@@ -8,8 +8,10 @@ One live ``sigstack up`` on a free port with a temporary data dir, and the unmod
 (b) ``attest`` an in-toto statement (DSSE) with each Rekor version;
 (c) ``verify identity`` accepts every bundle;
 (d) a tampered file is refused;
-(e) restart on the same data dir: trust files unchanged, earlier bundles still verify,
-    new entries land at the next index of each log.
+(e) the same through TUF: ``--instance BASE/tuf trust-instance DATA/tuf/root.json``, then
+    ``--instance`` sign and verify;
+(f) restart on the same data dir: trust files and TUF metadata unchanged, earlier bundles
+    still verify, new entries land at the next index of each log.
 
 Tests share the stack and run in file order.
 """
@@ -17,6 +19,7 @@ Tests share the stack and run in file order.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -61,17 +64,27 @@ class Live:
         )  # fmt: skip
         return out.stdout.strip()
 
-    def sigstore(self, *args: str) -> subprocess.CompletedProcess[str]:
+    def sigstore(self, *args: str, instance: bool = False) -> subprocess.CompletedProcess[str]:
+        """The judge's CLI with ``--trust-config`` (or ``--instance BASE/tuf``), HOME in tmp."""
         cli = sigstore_python().parent / "sigstore"
+        trust = (
+            ["--instance", f"{self.server.url}/tuf"]
+            if instance
+            else ["--trust-config", str(self.data / "trust_config.json")]
+        )
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "SIGSTORE_"))}
+        env["HOME"] = str(self.root / "home")
         return subprocess.run(
-            [str(cli), "--trust-config", str(self.data / "trust_config.json"), *args],
-            capture_output=True, text=True, cwd=self.root, timeout=120,
+            [str(cli), *trust, *args],
+            capture_output=True, text=True, cwd=self.root, timeout=120, env=env,
         )  # fmt: skip
 
-    def verify(self, artifact: Path, bundle: Path) -> subprocess.CompletedProcess[str]:
+    def verify(
+        self, artifact: Path, bundle: Path, *, instance: bool = False
+    ) -> subprocess.CompletedProcess[str]:
         return self.sigstore(
             "verify", "identity", "--cert-identity", EMAIL, "--cert-oidc-issuer", self.issuer,
-            "--bundle", str(bundle), str(artifact),
+            "--bundle", str(bundle), str(artifact), instance=instance,
         )  # fmt: skip
 
     def restart(self) -> None:
@@ -202,15 +215,44 @@ def test_wrong_identity_is_refused(live: Live) -> None:
     assert result.returncode != 0
 
 
+def test_through_tuf_trust_instance_then_sign_and_verify(live: Live) -> None:
+    (live.root / "home").mkdir(exist_ok=True)
+    _ok(live.sigstore("trust-instance", str(live.data / "tuf" / "root.json"), instance=True))
+    artifact = live.root / "via-tuf.txt"
+    artifact.write_text("signed with the trust root from TUF\n")
+    bundle = live.root / "via-tuf.sigstore.json"
+    _ok(
+        live.sigstore(
+            "sign",
+            "--identity-token",
+            live.token(),
+            "--bundle",
+            str(bundle),
+            str(artifact),
+            instance=True,
+        )
+    )
+    assert _entry(bundle)["kindVersion"] == {"kind": "hashedrekord", "version": "0.0.2"}
+    assert _entry(bundle)["logIndex"] == "2"  # Rekor v2, the default, after 2 entries
+    _ok(live.verify(artifact, bundle, instance=True))
+    for name, (old_artifact, old_bundle) in live.bundles.items():
+        assert "OK" in _ok(live.verify(old_artifact, old_bundle, instance=True)), name
+    live.bundles["tuf-v2"] = (artifact, bundle)
+
+
 def test_restart_keeps_identity_and_continues_the_logs(live: Live) -> None:
     before = {name: (live.data / name).read_bytes() for name in TRUST_FILES}
+    tuf_root = (live.data / "tuf" / "root.json").read_bytes()
+    tuf_versions = httpx.get(live.server.url + "/healthz").json()["services"]["tuf"]
     keys = {p.name: p.read_bytes() for p in (live.data / "keys").iterdir()}
     live.restart()
     assert {name: (live.data / name).read_bytes() for name in TRUST_FILES} == before
     assert {p.name: p.read_bytes() for p in (live.data / "keys").iterdir()} == keys
     health = httpx.get(live.server.url + "/healthz").json()["services"]
     assert health["rekorV1"]["treeSize"] == 2
-    assert health["rekorV2"]["treeSize"] == 2
+    assert health["rekorV2"]["treeSize"] == 3
+    assert health["tuf"] == tuf_versions  # nothing re-published: same targets
+    assert (live.data / "tuf" / "root.json").read_bytes() == tuf_root
     for name, (artifact, bundle) in live.bundles.items():
         assert f"OK: {artifact}" in _ok(live.verify(artifact, bundle)), name
     for version in ("1", "2"):
@@ -229,5 +271,5 @@ def test_restart_keeps_identity_and_continues_the_logs(live: Live) -> None:
                 str(artifact),
             )
         )
-        assert _entry(bundle)["logIndex"] == "2"
+        assert _entry(bundle)["logIndex"] == ("2" if version == "1" else "3")
         _ok(live.verify(artifact, bundle))

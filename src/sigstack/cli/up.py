@@ -66,6 +66,13 @@ def banner(base_url: str, issuer: str, data_dir: Path, tuf: bool) -> str:
         *([("TUF repository", f"{base_url}/tuf")] if tuf else []),
         ("Health / metrics", f"{base_url}/healthz  {base_url}/metrics"),
     ]
+    root_json = shlex.quote(str(data_dir / "tuf" / "root.json"))
+    tuf_lines = (
+        [f"  {data_dir / 'tuf' / 'root.json'}   TUF root, to bootstrap clients:",
+         f"    sigstore --instance {base_url}/tuf trust-instance {root_json}"]
+        if tuf
+        else []
+    )  # fmt: skip
     lines = [f"sigstack is up at {base_url}  (data in {data_dir})", ""]
     lines += [f"  {name:<21}{url}" for name, url in services]
     lines += ["", "Trust files:"]
@@ -73,6 +80,7 @@ def banner(base_url: str, issuer: str, data_dir: Path, tuf: bool) -> str:
         f"  {data_dir / 'trust_config.json'}   ClientTrustConfig: sigstore --trust-config",
         f"  {data_dir / 'trusted_root.json'}",
         f"  {data_dir / 'signing_config.json'}",
+        *tuf_lines,
         "",
         "Try it (in another terminal):",
         f"  TOKEN=$(sigstack oidc token --email you@example.com --data-dir {d})",
@@ -111,5 +119,5 @@ def _up(args: argparse.Namespace) -> int:
         )
     except (Error, OSError) as exc:
         raise SystemExit(f"sigstack up: {exc}") from exc
-    print(banner(stack.base_url, stack.issuer, data_dir, "/tuf" in stack.mounts), flush=True)
+    print(banner(stack.base_url, stack.issuer, data_dir, stack.tuf is not None), flush=True)
     return run_server(create_app(stack), args)

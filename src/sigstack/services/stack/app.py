@@ -20,6 +20,7 @@ order: in-flight log entries complete before the logs stop.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
@@ -36,6 +37,7 @@ from sigstack.services.stack.metrics import CONTENT_TYPE, RequestCounter, render
 from sigstack.services.stack.open import Stack
 from sigstack.services.tlog.app import create_app as create_log_app
 from sigstack.services.tsa.app import create_app as create_tsa_app
+from sigstack.services.tuf import create_app as create_tuf_app
 
 __all__ = ["classify", "create_app"]
 
@@ -88,7 +90,18 @@ def create_app(stack: Stack) -> Any:
                 await start()
                 services.push_async_callback(stop)
             services.push_async_callback(stack.ca.ca.jwks.aclose)
+            if stack.tuf is not None:  # re-sign timestamp/snapshot before they expire
+                task = asyncio.create_task(stack.tuf.keep_fresh())
+
+                async def stop_refreshing() -> None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
+
+                services.push_async_callback(stop_refreshing)
             yield
+
+    tuf = stack.tuf
 
     async def healthz(request: Request) -> Response:
         # Each value is read from a live service: a log that never started has no tree.
@@ -106,7 +119,7 @@ def create_app(stack: Stack) -> Any:
                     "rekorV2": {"status": "ok", "treeSize": sizes["rekor_v2"]},
                     "tsa": {"status": "ok"},
                     "oidc": {"status": "ok", "issuer": stack.issuer},
-                    **({"tuf": {"status": "ok"}} if "/tuf" in stack.mounts else {}),
+                    **({"tuf": {"status": "ok", **tuf.versions()}} if tuf else {}),
                 },
             }
         )
@@ -127,7 +140,7 @@ def create_app(stack: Stack) -> Any:
         Route("/openapi.json", log_app),
         prefix("/api/v1/timestamp", tsa_app),
         Mount("/oidc", create_oidc_app(stack.oidc)),
-        *(Mount(path, app) for path, app in stack.mounts.items()),
+        *([Mount("/tuf", create_tuf_app(tuf))] if tuf else []),
         Mount("", ca_app),
     ]
     app = Starlette(routes=routes, exception_handlers=exception_handlers, lifespan=lifespan)

@@ -5,6 +5,8 @@ development OIDC issuer, which the CA trusts), then the trust material clients n
 
 * ``stack.json``: the base URL and creation time, fixed on first start. They set every
   ``validFor.start``, so the same keys always render the same trust files.
+* ``tuf/``: the TUF repository (``tuf/root.json`` bootstraps clients) publishing
+  ``trusted_root.json`` and ``signing_config.v0.2.json`` (ca-tsa-oidc-tuf.md §11.2).
 * ``trust_config.json`` (ClientTrustConfig, for ``sigstore --trust-config``),
   ``trusted_root.json``, ``signing_config.json`` and its copy ``signing_config.v0.2.json``
   (the TUF target name, ca-tsa-oidc-tuf.md §11.3). Written when absent, reused as they
@@ -47,6 +49,7 @@ from sigstack.services.oidc import Provider, ProviderSettings, open_provider
 from sigstack.services.tlog.app import RekorLogs, open_logs
 from sigstack.services.tlog.settings import LogSettings
 from sigstack.services.tsa.authority import TimestampAuthority, open_authority
+from sigstack.services.tuf import TufRepository, open_repository
 
 __all__ = ["TRUST_FILES", "Stack", "StackSettings", "open_stack"]
 
@@ -83,8 +86,8 @@ class Stack:
     ca: CAService
     tsa: TimestampAuthority
     oidc: Provider
-    #: Extra ASGI apps mounted by path prefix (``/tuf`` once a TUF repository exists).
-    mounts: dict[str, Any] = field(default_factory=dict)
+    #: The TUF repository publishing :meth:`trust_targets`, served at ``/tuf``.
+    tuf: TufRepository | None = None
 
     @property
     def issuer(self) -> str:
@@ -152,6 +155,9 @@ def _issuer_client(oidc_app: Any, issuer: str, timeout: float) -> httpx.AsyncCli
             if str(request.url).startswith(prefix):
                 return await local.handle_async_request(request)
             return await network.handle_async_request(request)
+
+        async def aclose(self) -> None:
+            await network.aclose()
 
     return httpx.AsyncClient(transport=_Route(), timeout=timeout)
 
@@ -249,4 +255,6 @@ def open_stack(
     tsa = open_authority(data_dir, clock)
     stack = Stack(data_dir, base_url, logs, ca, tsa, oidc)
     _write_trust_files(stack, start, settings.operator)
+    stack.tuf = open_repository(data_dir / "tuf", clock=clock)
+    stack.tuf.publish(stack.trust_targets())  # signs new metadata only if they changed
     return stack

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -30,6 +31,7 @@ import httpx
 import pytest
 from sigstore_models.trustroot import v1 as trustroot_v1
 
+from sigstack.core.merkle.proof import verify_consistency
 from sigstack.services.stack import TRUST_FILES
 from sigstack.testing.service import ServiceProcess
 from sigstack.testing.stack import start_stack
@@ -244,6 +246,7 @@ def test_restart_keeps_identity_and_continues_the_logs(live: Live) -> None:
     before = {name: (live.data / name).read_bytes() for name in TRUST_FILES}
     tuf_root = (live.data / "tuf" / "root.json").read_bytes()
     tuf_versions = httpx.get(live.server.url + "/healthz").json()["services"]["tuf"]
+    old = httpx.get(live.server.url + "/api/v1/log").json()  # the Rekor v1 checkpoint
     keys = {p.name: p.read_bytes() for p in (live.data / "keys").iterdir()}
     live.restart()
     assert {name: (live.data / name).read_bytes() for name in TRUST_FILES} == before
@@ -273,3 +276,22 @@ def test_restart_keeps_identity_and_continues_the_logs(live: Live) -> None:
         )
         assert _entry(bundle)["logIndex"] == ("2" if version == "1" else "3")
         _ok(live.verify(artifact, bundle))
+    # The log grew from the checkpoint published before the restart: a consistency proof.
+    new = httpx.get(live.server.url + "/api/v1/log").json()
+    assert (old["treeSize"], new["treeSize"]) == (2, 3)
+    assert new["treeID"] == old["treeID"]
+    proof = httpx.get(
+        live.server.url + "/api/v1/log/proof", params={"firstSize": 2, "lastSize": 3}
+    ).json()
+    verify_consistency(
+        2, 3, bytes.fromhex(old["rootHash"]), bytes.fromhex(new["rootHash"]),
+        [bytes.fromhex(h) for h in proof["hashes"]],
+    )  # fmt: skip
+
+
+def test_sigint_shuts_down_gracefully(live: Live) -> None:
+    live.server.stop(signal.SIGINT)
+    assert live.server.process.returncode == 0
+    log = (live.root / "up.log").read_text()
+    assert log.count("Application shutdown complete") == 2  # both runs drained and stopped
+    assert "Traceback" not in log

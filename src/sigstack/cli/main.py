@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from sigstack import __version__
 from sigstack.cli import log as log_cmd
-from sigstack.cli import oidc, serve, up
+from sigstack.cli import oidc, rotate, serve, trust, up
 from sigstack.errors import Error
 
 __all__ = ["build_parser", "main"]
@@ -30,6 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
     log_cmd.register(commands)
     oidc.register(commands)
     up.register(commands)
+    rotate.register(commands)
+    trust.register(commands)
     return parser
 
 

@@ -134,7 +134,9 @@ class GeneratedKeySource:
 
     Files: ``ca-key.pem`` (the intermediate's key, unencrypted PKCS#8, 0600) and
     ``ca-chain.pem`` (intermediate, root; 0600). The root key signs the
-    intermediate once and is thrown away: nothing needs it again.
+    intermediate once and is thrown away: nothing needs it again. ``generation`` N > 1
+    (after ``sigstack rotate ca``) appends " N" to both subjects, so an old and a new
+    chain kept side by side in a trusted root never share a name.
     """
 
     def __init__(
@@ -145,6 +147,7 @@ class GeneratedKeySource:
         algorithm: str = "ecdsa-p256",
         organization: str = "sigstack",
         validity: timedelta = timedelta(days=3650),
+        generation: int = 1,
     ) -> None:
         self.key_path = keys_dir / "ca-key.pem"
         self.chain_path = keys_dir / "ca-chain.pem"
@@ -152,6 +155,7 @@ class GeneratedKeySource:
         self._algorithm = algorithm
         self._org = organization
         self._validity = validity
+        self._suffix = f" {generation}" if generation > 1 else ""
 
     def load(self) -> tuple[CAKey, list[x509.Certificate]]:
         """The stored key and chain, generating them first when absent."""
@@ -161,13 +165,13 @@ class GeneratedKeySource:
         key = generate_key(self._algorithm)
         root = build_root_ca(
             root_key,
-            _name(f"{self._org} root", self._org),
+            _name(f"{self._org} root{self._suffix}", self._org),
             not_before=self._now,
             validity=self._validity,
         )
         intermediate = build_intermediate_ca(
             key.public_key(),
-            _name(f"{self._org} intermediate", self._org),
+            _name(f"{self._org} intermediate{self._suffix}", self._org),
             issuer=root,
             issuer_key=root_key,
             not_before=self._now,

@@ -9,8 +9,9 @@ development OIDC issuer, which the CA trusts), then the trust material clients n
   ``trusted_root.json`` and ``signing_config.v0.2.json`` (ca-tsa-oidc-tuf.md §11.2).
 * ``trust_config.json`` (ClientTrustConfig, for ``sigstore --trust-config``),
   ``trusted_root.json``, ``signing_config.json`` and its copy ``signing_config.v0.2.json``
-  (the TUF target name, ca-tsa-oidc-tuf.md §11.3). Written when absent, reused as they
-  are when present (a later key rotation edits them; this never overwrites it).
+  (the TUF target name, ca-tsa-oidc-tuf.md §11.3). Rendered on every start from the
+  keys and ``trust_history.json`` (``sigstack rotate``), deterministically: a restart
+  without rotation leaves them byte for byte as they were.
 """
 
 from __future__ import annotations
@@ -25,27 +26,17 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from cryptography.hazmat.primitives import serialization
 
 from sigstack.core.oidc.issuers import IssuerConfig, IssuerRegistry, IssuerType
-from sigstack.core.trust import (
-    ClientTrustConfig,
-    TrustedRoot,
-    ct_log,
-    fulcio_authority,
-    rekor_v1_log,
-    rekor_v2_log,
-    render,
-    rfc3339,
-    signing_config,
-    timestamp_authority,
-)
+from sigstack.core.trust import ClientTrustConfig, render, rfc3339, signing_config
 from sigstack.errors import FormatError, StorageError
 from sigstack.services.ca.app import CAService, open_ca
 from sigstack.services.ca.keys import GeneratedKeySource
 from sigstack.services.ca.settings import CASettings
 from sigstack.services.ctlog import CTLogSettings
 from sigstack.services.oidc import Provider, ProviderSettings, open_provider
+from sigstack.services.stack.render import CurrentKeys, trusted_root_of
+from sigstack.services.stack.rotation import generation_of, load_history
 from sigstack.services.tlog.app import RekorLogs, open_logs
 from sigstack.services.tlog.settings import LogSettings
 from sigstack.services.tsa.authority import TimestampAuthority, open_authority
@@ -163,35 +154,22 @@ def _issuer_client(oidc_app: Any, issuer: str, timeout: float) -> httpx.AsyncCli
 
 
 def build_trust_config(stack: Stack, start: datetime, operator: str) -> ClientTrustConfig:
-    """The ClientTrustConfig of ``stack`` (sigstore-clients.md §2.6, one host:port)."""
+    """The ClientTrustConfig of ``stack`` (sigstore-clients.md §2.6, one host:port).
+
+    The TrustedRoot holds the current keys and every retired one from
+    ``trust_history.json`` (:mod:`sigstack.services.stack.render`).
+    """
     base = stack.base_url
-
-    def public_key(pem: bytes) -> Any:
-        return serialization.load_pem_public_key(pem)
-
     v1, v2 = stack.logs.v1.identity, stack.logs.v2.identity
-    root = TrustedRoot(
-        tlogs=[
-            rekor_v1_log(base, public_key(v1.public_key_pem), start, operator=operator),
-            rekor_v2_log(base, v2.origin, public_key(v2.public_key_pem), start, operator=operator),
-        ],
-        certificate_authorities=[
-            fulcio_authority(stack.ca.ca.chain, base, start, operator=operator)
-        ],
-        ctlogs=[
-            ct_log(
-                base,
-                public_key(stack.ca.ctlog.log.identity.public_key_pem),
-                start,
-                operator=operator,
-            )
-        ],
-        timestamp_authorities=[
-            timestamp_authority(
-                stack.tsa.chain, f"{base}/api/v1/timestamp", start, operator=operator
-            )
-        ],
+    keys = CurrentKeys(
+        rekor_v1=v1.public_key_pem,
+        rekor_v2=v2.public_key_pem,
+        rekor_v2_origin=v2.origin,
+        ca_chain=stack.ca.ca.chain,
+        ctlog=stack.ca.ctlog.log.identity.public_key_pem,
+        tsa_chain=stack.tsa.chain,
     )
+    root = trusted_root_of(base, keys, start, load_history(stack.data_dir), operator)
     config = signing_config(
         ca_url=base,
         oidc_url=stack.issuer,
@@ -204,6 +182,7 @@ def build_trust_config(stack: Stack, start: datetime, operator: str) -> ClientTr
 
 
 def _write_trust_files(stack: Stack, start: datetime, operator: str) -> None:
+    """Render the trust files from the keys and the record; write those that changed."""
     config = build_trust_config(stack, start, operator)
     rendered = {
         "trust_config.json": render(config),
@@ -212,8 +191,9 @@ def _write_trust_files(stack: Stack, start: datetime, operator: str) -> None:
         "signing_config.v0.2.json": render(config.signing_config),
     }
     for name in TRUST_FILES:
-        if not stack.trust_file(name).exists():
-            _write(stack.trust_file(name), rendered[name])
+        path = stack.trust_file(name)
+        if not path.exists() or path.read_bytes() != rendered[name]:
+            _write(path, rendered[name])
 
 
 def open_stack(
@@ -237,6 +217,7 @@ def open_stack(
     netloc = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     base_url = f"http://{netloc}"
     start = _stack_state(data_dir, base_url, clock())
+    history = load_history(data_dir)
     oidc = open_provider(data_dir, clock, issuer=f"{base_url}/oidc", settings=settings.oidc)
     registry = IssuerRegistry(
         issuers={oidc.issuer: IssuerConfig(issuer_url=oidc.issuer, type=IssuerType.EMAIL)}
@@ -244,7 +225,11 @@ def open_stack(
     logs = open_logs(data_dir, netloc, settings.log, clock, synchronous=settings.synchronous)
     ca = open_ca(
         data_dir,
-        key_source=GeneratedKeySource(data_dir / "keys", now=start),
+        key_source=GeneratedKeySource(
+            data_dir / "keys",
+            now=history.start_of("ca", start),
+            generation=generation_of(history, "ca"),
+        ),
         registry=registry,
         settings=settings.ca,
         ctlog_settings=settings.ctlog,
@@ -252,7 +237,9 @@ def open_stack(
         http_client=_issuer_client(create_oidc_app(oidc), oidc.issuer, settings.ca.issuer_timeout),
         synchronous=settings.synchronous,
     )
-    tsa = open_authority(data_dir, clock)
+    tsa_generation = generation_of(history, "tsa")
+    tsa_name = "sigstack TSA" + (f" {tsa_generation}" if tsa_generation > 1 else "")
+    tsa = open_authority(data_dir, clock, name=tsa_name)
     stack = Stack(data_dir, base_url, logs, ca, tsa, oidc)
     _write_trust_files(stack, start, settings.operator)
     stack.tuf = open_repository(data_dir / "tuf", clock=clock)

@@ -10,15 +10,25 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 from sigstack.errors import FormatError, StorageError
 
-__all__ = ["load_or_create_ecdsa_key", "load_or_create_ed25519_key", "write_private"]
+__all__ = [
+    "load_or_create_ecdsa_key",
+    "load_or_create_ed25519_key",
+    "write_atomic",
+    "write_private",
+]
 
 
 def write_private(path: Path, data: bytes) -> None:
     """Write ``data`` atomically (temp file, fsync, rename), readable by the owner only."""
+    write_atomic(path, data, mode=0o600, dir_mode=0o700)
+
+
+def write_atomic(path: Path, data: bytes, *, mode: int, dir_mode: int = 0o755) -> None:
+    """Write ``data`` to ``path`` atomically (temp file, fsync, rename) with ``mode``."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=dir_mode)
+        tmp = path.with_name(f".{path.name}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
         try:
             os.write(fd, data)
             os.fsync(fd)

@@ -11,12 +11,13 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
-__all__ = ["ServiceProcess", "free_port", "start_service"]
+__all__ = ["ServiceProcess", "free_port", "start_service", "start_sigstack"]
 
 
 def free_port() -> int:
@@ -60,24 +61,42 @@ def start_service(
 
     The server's output goes to ``output`` (appended) or is discarded.
     """
+    return start_sigstack(
+        ["serve", service], data_dir, *extra,
+        name=service, ready_path=ready_path, port=port, output=output, timeout=timeout,
+    )  # fmt: skip
+
+
+def start_sigstack(
+    command: Sequence[str],
+    data_dir: Path,
+    *extra: str,
+    name: str,
+    ready_path: str,
+    port: int | None = None,
+    output: Path | None = None,
+    timeout: float = 60,
+) -> ServiceProcess:
+    """Start ``sigstack COMMAND --data-dir … --host 127.0.0.1 --port …`` and wait until ready."""
     port = port or free_port()
     cmd = [
-        sys.executable, "-m", "sigstack", "serve", service, "--data-dir", str(data_dir),
+        sys.executable, "-m", "sigstack", *command, "--data-dir", str(data_dir),
         "--host", "127.0.0.1", "--port", str(port), *extra,
     ]  # fmt: skip
     sink = open(output, "ab") if output else subprocess.DEVNULL  # noqa: SIM115
     proc = subprocess.Popen(cmd, stdout=sink, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
+    label = "sigstack " + " ".join(command)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             where = f"; see {output}" if output else ""
-            raise RuntimeError(f"sigstack serve {service} exited with {proc.returncode}{where}")
+            raise RuntimeError(f"{label} exited with {proc.returncode}{where}")
         try:
             if httpx.get(url + ready_path, timeout=1).status_code == 200:
-                return ServiceProcess(service, url, data_dir, proc, port)
+                return ServiceProcess(name, url, data_dir, proc, port)
         except httpx.HTTPError:
             time.sleep(0.05)
     proc.kill()
     proc.wait()
-    raise RuntimeError(f"sigstack serve {service} did not answer {ready_path} within {timeout} s")
+    raise RuntimeError(f"{label} did not answer {ready_path} within {timeout} s")

@@ -6,14 +6,9 @@ Like :func:`sigstack.testing.service.start_service`, for the one command that is
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-import httpx
-
-from sigstack.testing.service import ServiceProcess, free_port
+from sigstack.testing.service import ServiceProcess, start_sigstack
 
 __all__ = ["start_stack"]
 
@@ -26,24 +21,7 @@ def start_stack(
     timeout: float = 60,
 ) -> ServiceProcess:
     """Start ``sigstack up`` on 127.0.0.1; its output goes to ``output`` (appended) or nowhere."""
-    port = port or free_port()
-    cmd = [
-        sys.executable, "-m", "sigstack", "up", "--data-dir", str(data_dir),
-        "--host", "127.0.0.1", "--port", str(port), *extra,
-    ]  # fmt: skip
-    sink = open(output, "ab") if output else subprocess.DEVNULL  # noqa: SIM115
-    proc = subprocess.Popen(cmd, stdout=sink, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            where = f"; see {output}" if output else ""
-            raise RuntimeError(f"sigstack up exited with {proc.returncode}{where}")
-        try:
-            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                return ServiceProcess("up", url, data_dir, proc, port)
-        except httpx.HTTPError:
-            time.sleep(0.05)
-    proc.kill()
-    proc.wait()
-    raise RuntimeError(f"sigstack up did not answer /healthz within {timeout} s")
+    return start_sigstack(
+        ["up"], data_dir, *extra,
+        name="up", ready_path="/healthz", port=port, output=output, timeout=timeout,
+    )  # fmt: skip

@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sigstack.errors import FormatError, StorageError
+from sigstack.services._keyfiles import write_atomic
 
 __all__ = [
     "ROLES",
@@ -72,18 +73,7 @@ def served_file(repository: Path, path: str) -> Path | None:
 
 def write_public(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically (temp file, fsync, rename), world-readable."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        try:
-            os.write(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise StorageError(f"cannot write {path}: {exc}") from exc
+    write_atomic(path, data, mode=0o644)
 
 
 @contextmanager

@@ -1,0 +1,121 @@
+"""Client of the CA's Fulcio API: a CSR and an identity token in, a certificate chain out.
+
+The request is sigstore-python 4.5.1's form (sigstore-clients.md §4.1): ``POST
+/api/v2/signingCert`` at the **root** of the CA's host:port (the URL's path is dropped, §3),
+the token only in ``Authorization: Bearer``, the body ``{"certificateSigningRequest":
+b64(PEM CSR)}``. The answer must carry ``signedCertificateEmbeddedSct.chain.certificates``
+with at least two PEM certificates, leaf first (§4.3); a detached SCT is refused as
+sigstore-python refuses it.
+
+Errors: transport failures and unexpected statuses are :class:`~sigstack.errors.NetworkError`,
+401/403 are :class:`~sigstack.errors.AuthenticationError`, and a 2xx answer without the
+documented shape is a :class:`~sigstack.errors.FormatError`; messages keep the server's
+``message``.
+"""
+
+from __future__ import annotations
+
+import base64
+from types import TracebackType
+from typing import Self
+from urllib.parse import urljoin
+
+import httpx
+from cryptography import x509
+
+from sigstack import __version__
+from sigstack.clients._http import DEFAULT_TIMEOUT, _server_message, decode_json
+from sigstack.errors import AuthenticationError, Error, FormatError, NetworkError
+
+__all__ = ["CAClient", "post"]
+
+_USER_AGENT = f"sigstack/{__version__}"
+
+
+def post(
+    client: httpx.Client, url: str, content: bytes, headers: dict[str, str], service: str
+) -> httpx.Response:
+    """POST ``content``; transport failures and non-2xx answers raise sigstack errors."""
+    try:
+        response = client.post(url, content=content, headers=headers)
+    except httpx.HTTPError as exc:
+        kind = type(exc).__name__
+        raise NetworkError(f"POST {url}: cannot reach the {service} ({kind}: {exc})") from exc
+    if response.is_success:
+        return response
+    message = _server_message(response)
+    status = response.status_code
+    text = f"POST {url}: the {service} answered HTTP {status}: {message}"
+    error: Error = AuthenticationError(text) if status in (401, 403) else NetworkError(text)
+    raise error
+
+
+class CAClient:
+    """``POST /api/v2/signingCert`` of a Fulcio-compatible CA (sigstore-clients.md §4)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
+        #: Where the request goes: the path of ``base_url`` is dropped, as sigstore-python does.
+        self.url = urljoin(base_url, "/api/v2/signingCert")
+        self._client = httpx.Client(
+            transport=transport, timeout=timeout, headers={"User-Agent": _USER_AGENT}
+        )
+
+    def request_certificate(self, csr_pem: bytes, identity_token: str) -> list[x509.Certificate]:
+        """The chain, leaf first, issued for the CSR's key to the token's identity."""
+        body = b'{"certificateSigningRequest":"' + base64.b64encode(csr_pem) + b'"}'
+        headers = {
+            "Authorization": f"Bearer {identity_token}",
+            "Content-Type": "application/json",
+            "Accept": "application/pem-certificate-chain",
+        }
+        response = post(self._client, self.url, body, headers, "CA")
+        return _parse_chain(decode_json(response))
+
+    def close(self) -> None:
+        """Release the connection pool."""
+        self._client.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _parse_chain(value: object) -> list[x509.Certificate]:
+    field = "signedCertificateEmbeddedSct.chain.certificates"
+    node = value
+    for key in ("signedCertificateEmbeddedSct", "chain", "certificates"):
+        if not isinstance(node, dict) or key not in node:
+            raise FormatError(
+                f"expected {field} in the CA's answer (an embedded SCT; a detached SCT is not "
+                f"supported), found no {key!r}",
+                field=field,
+            )
+        node = node[key]
+    if not isinstance(node, list) or not all(isinstance(c, str) for c in node):
+        raise FormatError(f"expected a list of PEM strings, found {node!r:.60}", field=field)
+    if len(node) < 2:
+        raise FormatError(
+            f"expected a chain of at least 2 certificates, found {len(node)}", field=field
+        )
+    chain: list[x509.Certificate] = []
+    for index, pem in enumerate(node):
+        try:
+            chain.append(x509.load_pem_x509_certificate(pem.encode()))
+        except ValueError as exc:
+            raise FormatError(
+                f"expected a PEM certificate, found {pem[:40]!r}: {exc}", field=f"{field}[{index}]"
+            ) from exc
+    return chain

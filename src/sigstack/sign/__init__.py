@@ -1,0 +1,12 @@
+"""Keyless signing: :class:`SigningContext` (where, and which CT keys) and :class:`Signer`.
+
+key → CSR → certificate (embedded SCT checked) → signature → timestamps → log entry →
+bundle v0.3 (sigstore-clients.md §4–§7; ARCHITECTURE §2: orchestrates ``clients`` and
+``core``).
+"""
+
+from sigstack.sign.bundle import BUNDLE_MEDIA_TYPE
+from sigstack.sign.context import SigningContext
+from sigstack.sign.signer import Signer
+
+__all__ = ["BUNDLE_MEDIA_TYPE", "Signer", "SigningContext"]

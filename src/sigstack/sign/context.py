@@ -1,0 +1,83 @@
+"""Where to sign and what to trust: :class:`SigningContext` (sigstore-clients.md §2.5, §6.6).
+
+Built from a ``ClientTrustConfig`` (``sigstack up`` writes ``DATA/trust_config.json``) or
+from a trusted root plus a signing config, the way sigstore-python selects services: the
+CA is ``caUrls`` selection ``[0]``, the log ``rekorTlogUrls`` selection ``[0]`` (Rekor v2
+preferred over v1 within an operator unless ``rekor_version`` forces one), and every
+selected TSA is asked. With Rekor v2 at least one TSA is required (§6.6).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sigstack.errors import FormatError
+from sigstack.sign._trust import CTKey, _object, ct_keys, select_services
+
+__all__ = ["SigningContext"]
+
+
+@dataclass(frozen=True)
+class SigningContext:
+    """The services to sign with and the CT log keys their certificates must be logged by."""
+
+    ca_url: str
+    rekor_url: str
+    rekor_version: int  # 1 or 2
+    tsa_urls: Sequence[str]
+    ct_keys: Sequence[CTKey]
+
+    def __post_init__(self) -> None:
+        if self.rekor_version not in (1, 2):
+            raise FormatError(
+                f"expected Rekor major version 1 or 2, found {self.rekor_version}",
+                field="rekorTlogUrls",
+            )
+        if self.rekor_version == 2 and not self.tsa_urls:
+            raise FormatError(
+                "signing with Rekor v2 needs a timestamp authority (a v2 entry carries no "
+                "signed time), and the signing config selects none: add a tsaUrls service",
+                field="tsaUrls",
+            )
+
+    @classmethod
+    def from_trust_config(
+        cls, document: Mapping[str, Any], *, now: datetime, rekor_version: int | None = None
+    ) -> SigningContext:
+        """From a parsed ``ClientTrustConfig`` JSON document (§2.1)."""
+        return cls.from_parts(
+            _object(document.get("trustedRoot"), "trustedRoot"),
+            _object(document.get("signingConfig"), "signingConfig"),
+            now=now,
+            rekor_version=rekor_version,
+        )
+
+    @classmethod
+    def from_parts(
+        cls,
+        trusted_root: Mapping[str, Any],
+        signing_config: Mapping[str, Any],
+        *,
+        now: datetime,
+        rekor_version: int | None = None,
+    ) -> SigningContext:
+        """From a parsed ``TrustedRoot`` and ``SigningConfig`` (§2.3, §2.5) at ``now``."""
+        cas = select_services(signing_config, "caUrls", {1}, now)
+        if not cas:
+            raise FormatError("no valid CA in the signing config", field="caUrls")
+        versions = {rekor_version} if rekor_version is not None else {1, 2}
+        tlogs = select_services(signing_config, "rekorTlogUrls", versions, now, "rekorTlogConfig")
+        if not tlogs:
+            wanted = f"Rekor v{rekor_version}" if rekor_version else "Rekor v1 or v2"
+            raise FormatError(f"no valid {wanted} log in the signing config", field="rekorTlogUrls")
+        tsas = select_services(signing_config, "tsaUrls", {1}, now, "tsaConfig")
+        return cls(
+            ca_url=cas[0].url,
+            rekor_url=tlogs[0].url,
+            rekor_version=tlogs[0].major_api_version,
+            tsa_urls=tuple(t.url for t in tsas),
+            ct_keys=tuple(ct_keys(trusted_root)),
+        )

@@ -1,0 +1,170 @@
+"""Keyless signing of an artifact: :class:`Signer` (sigstore-clients.md §4, §5.1, §6.1, §7.1).
+
+One ephemeral ECDSA P-256 key, in memory only, per :class:`Signer` → a CSR (empty subject,
+``BasicConstraints(ca=False)`` critical, §4.1) → the CA's chain, refused unless its embedded
+SCT verifies with a trusted CT key valid now (§4.4) → an ECDSA-SHA256 signature over the
+artifact's SHA-256 digest → an RFC 3161 timestamp of the signature bytes from every selected
+TSA (§7.1; at least one is required with Rekor v2, §6.6) → a hashedrekord entry (v1
+``0.0.1``, §5.1, or v2 ``hashedRekordRequestV002``, §6.1) → the bundle v0.3 document.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import httpx
+import rfc3161_client
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, utils
+
+from sigstack.clients.ca import CAClient
+from sigstack.clients.tlog import RekorV1Client, RekorV2Client
+from sigstack.clients.tsa import TSAClient
+from sigstack.clock import utc_now
+from sigstack.errors import Error, FormatError, NetworkError
+from sigstack.sign._sct import check_embedded_sct
+from sigstack.sign._trust import ct_keys_at
+from sigstack.sign.bundle import (
+    entry_from_v1,
+    entry_from_v2,
+    logged_signature,
+    message_signature_bundle,
+)
+from sigstack.sign.context import SigningContext
+
+__all__ = ["Signer"]
+
+_PEM = serialization.Encoding.PEM
+_DER = serialization.Encoding.DER
+
+
+class Signer:
+    """Signs artifacts for the identity of ``identity_token`` with ``context``'s services.
+
+    ``clock`` gives "now" (for the CT keys valid now); ``transport`` replaces the network
+    for every client (tests).
+    """
+
+    def __init__(
+        self,
+        context: SigningContext,
+        identity_token: str,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.context = context
+        self._token = identity_token
+        self._clock = clock
+        self._transport = transport
+        self._key = ec.generate_private_key(ec.SECP256R1())
+        self._chain: list[x509.Certificate] | None = None
+
+    def certificate(self) -> x509.Certificate:
+        """The signing certificate, requested once and checked (its SCT) on first use."""
+        if self._chain is None:
+            csr = (
+                x509.CertificateSigningRequestBuilder()
+                .subject_name(x509.Name([]))
+                .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+                .sign(self._key, hashes.SHA256())
+            )
+            with CAClient(self.context.ca_url, transport=self._transport) as ca:
+                chain = ca.request_certificate(csr.public_bytes(_PEM), self._token)
+            ours = self._key.public_key().public_bytes(
+                _DER, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+            theirs = (
+                chain[0]
+                .public_key()
+                .public_bytes(_DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+            )
+            if ours != theirs:
+                raise FormatError(
+                    "the CA issued a certificate for a different key than the CSR's",
+                    field="signedCertificateEmbeddedSct.chain.certificates[0]",
+                )
+            check_embedded_sct(chain, ct_keys_at(self.context.ct_keys, self._clock()))
+            self._chain = chain
+        return self._chain[0]
+
+    def sign_artifact(self, data: bytes) -> dict[str, Any]:
+        """The bundle v0.3 JSON document for ``data``."""
+        certificate = self.certificate()
+        digest = hashlib.sha256(data).digest()
+        signature = self._key.sign(digest, ec.ECDSA(utils.Prehashed(hashes.SHA256())))
+        timestamps = self._timestamps(signature)
+        entry = self._log(certificate, digest, signature)
+        if logged_signature(entry) != base64.b64encode(signature).decode():
+            raise FormatError(
+                "the log's entry does not hold the signature that was submitted",
+                field="canonicalizedBody",
+            )
+        return message_signature_bundle(
+            certificate_der=certificate.public_bytes(_DER),
+            tlog_entry=entry,
+            timestamps=timestamps,
+            digest=digest,
+            signature=signature,
+        )
+
+    def _timestamps(self, signature: bytes) -> list[bytes]:
+        """Every selected TSA's answer; with Rekor v1 a failing TSA is skipped (§6.6)."""
+        found: list[bytes] = []
+        failures: list[str] = []
+        for url in self.context.tsa_urls:
+            request = rfc3161_client.TimestampRequestBuilder().data(signature).build()
+            try:
+                with TSAClient(url, transport=self._transport) as tsa:
+                    found.append(tsa.timestamp(request.as_bytes()))
+            except Error as exc:
+                failures.append(f"{url}: {exc}")
+        if self.context.rekor_version == 2 and not found:
+            raise NetworkError(
+                "signing with Rekor v2 needs a signed timestamp and no TSA gave one: "
+                + ("; ".join(failures) or "no TSA selected")
+            )
+        return found
+
+    def _log(
+        self, certificate: x509.Certificate, digest: bytes, signature: bytes
+    ) -> dict[str, Any]:
+        """Submit the hashedrekord entry; the bundle's ``TransparencyLogEntry``."""
+        sig = base64.b64encode(signature).decode()
+        if self.context.rekor_version == 1:
+            proposed = {
+                "apiVersion": "0.0.1",
+                "kind": "hashedrekord",
+                "spec": {
+                    "signature": {
+                        "content": sig,
+                        "publicKey": {
+                            "content": base64.b64encode(certificate.public_bytes(_PEM)).decode()
+                        },
+                    },
+                    "data": {"hash": {"algorithm": "sha256", "value": digest.hex()}},
+                },
+            }
+            with RekorV1Client(self.context.rekor_url, transport=self._transport) as v1:
+                return entry_from_v1(v1.create_entry(proposed))
+        request = {
+            "hashedRekordRequestV002": {
+                "digest": base64.b64encode(digest).decode(),
+                "signature": {
+                    "content": sig,
+                    "verifier": {
+                        "x509Certificate": {
+                            "rawBytes": base64.b64encode(certificate.public_bytes(_DER)).decode()
+                        },
+                        "keyDetails": "PKIX_ECDSA_P256_SHA_256",
+                    },
+                },
+            }
+        }
+        with RekorV2Client(self.context.rekor_url, transport=self._transport) as v2:
+            return entry_from_v2(v2.create_entry(request))

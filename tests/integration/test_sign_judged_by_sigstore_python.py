@@ -1,0 +1,90 @@
+"""sigstack's Signer against a live ``sigstack up``, judged by the real sigstore-python CLI.
+
+A token from ``sigstack oidc token``, a :class:`SigningContext` from
+``DATA/trust_config.json``; one bundle signed through Rekor v1 and one through Rekor v2
+(with the TSA, sigstore-clients.md §6.6). ``sigstore verify identity`` (4.5.1, its own
+venv) must accept each for the file that was signed and refuse a tampered file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sigstack.clock import utc_now
+from sigstack.sign import BUNDLE_MEDIA_TYPE, Signer, SigningContext
+from sigstack.testing.service import ServiceProcess
+from sigstack.testing.stack import start_stack
+from tests.peers import sigstore_python
+
+EMAIL = "signer@example.com"
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, ServiceProcess]]:
+    root = tmp_path_factory.mktemp("sign")
+    server = start_stack(root / "data", output=root / "up.log")
+    try:
+        yield root, server
+    finally:
+        server.stop()
+
+
+def _token(data: Path) -> str:
+    out = subprocess.run(
+        [sys.executable, "-m", "sigstack", "oidc", "token", "--email", EMAIL,
+         "--data-dir", str(data)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return out.stdout.strip()
+
+
+def _judge(
+    root: Path, server: ServiceProcess, artifact: Path, bundle: Path
+) -> subprocess.CompletedProcess[str]:
+    cli = sigstore_python().parent / "sigstore"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "SIGSTORE_"))}
+    env["HOME"] = str(root / "home")
+    return subprocess.run(
+        [str(cli), "--trust-config", str(server.data_dir / "trust_config.json"),
+         "verify", "identity", "--cert-identity", EMAIL,
+         "--cert-oidc-issuer", f"{server.url}/oidc", "--bundle", str(bundle), str(artifact)],
+        capture_output=True, text=True, cwd=root, timeout=120, env=env,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_bundle_verifies_with_sigstore_python(
+    live: tuple[Path, ServiceProcess], version: int
+) -> None:
+    root, server = live
+    document = json.loads((server.data_dir / "trust_config.json").read_text())
+    context = SigningContext.from_trust_config(document, now=utc_now(), rekor_version=version)
+    assert context.rekor_version == version
+    assert context.tsa_urls
+
+    artifact = root / f"artifact-v{version}.txt"
+    artifact.write_bytes(f"signed by sigstack through Rekor v{version}\n".encode())
+    bundle = Signer(context, _token(server.data_dir)).sign_artifact(artifact.read_bytes())
+
+    assert bundle["mediaType"] == BUNDLE_MEDIA_TYPE
+    (entry,) = bundle["verificationMaterial"]["tlogEntries"]
+    assert entry["kindVersion"] == {"kind": "hashedrekord", "version": f"0.0.{version}"}
+    assert ("inclusionPromise" in entry) == (version == 1)
+    assert bundle["verificationMaterial"]["timestampVerificationData"]["rfc3161Timestamps"]
+    path = root / f"artifact-v{version}.sigstore.json"
+    path.write_text(json.dumps(bundle))
+
+    judged = _judge(root, server, artifact, path)
+    assert judged.returncode == 0, f"stdout:\n{judged.stdout}\nstderr:\n{judged.stderr}"
+
+    tampered = root / f"tampered-v{version}.txt"
+    tampered.write_bytes(artifact.read_bytes() + b"!")
+    refused = _judge(root, server, tampered, path)
+    assert refused.returncode != 0, refused.stdout + refused.stderr

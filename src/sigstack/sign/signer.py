@@ -118,7 +118,13 @@ class Signer:
         found: list[bytes] = []
         failures: list[str] = []
         for url in self.context.tsa_urls:
-            request = rfc3161_client.TimestampRequestBuilder().data(signature).build()
+            # SHA-256 imprint as sigstore-python sends (§7.1); the builder's default is SHA-512
+            request = (
+                rfc3161_client.TimestampRequestBuilder()
+                .hash_algorithm(rfc3161_client.HashAlgorithm.SHA256)
+                .data(signature)
+                .build()
+            )
             try:
                 with TSAClient(url, transport=self._transport) as tsa:
                     found.append(tsa.timestamp(request.as_bytes()))

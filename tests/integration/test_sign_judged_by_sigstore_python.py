@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from sigstack.clock import utc_now
+from sigstack.core.bundle import parse_bundle
 from sigstack.sign import BUNDLE_MEDIA_TYPE, Signer, SigningContext
 from sigstack.testing.service import ServiceProcess
 from sigstack.testing.stack import start_stack
@@ -45,17 +46,32 @@ def _token(data: Path) -> str:
     return out.stdout.strip()
 
 
-def _judge(
-    root: Path, server: ServiceProcess, artifact: Path, bundle: Path
-) -> subprocess.CompletedProcess[str]:
+def _shape(value: object, path: str = "") -> set[str]:
+    """Every JSON path of ``value`` (list items as ``[]``): the bundle's shape, not its values."""
+    if isinstance(value, dict):
+        return {path} | {p for k, v in value.items() for p in _shape(v, f"{path}.{k}")}
+    if isinstance(value, list):
+        return {path} | {p for v in value for p in _shape(v, f"{path}[]")}
+    return {path}
+
+
+def _sigstore(root: Path, server: ServiceProcess, *args: str) -> subprocess.CompletedProcess[str]:
+    """The judge's CLI with ``--trust-config DATA/trust_config.json``, HOME in tmp."""
     cli = sigstore_python().parent / "sigstore"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "SIGSTORE_"))}
     env["HOME"] = str(root / "home")
     return subprocess.run(
-        [str(cli), "--trust-config", str(server.data_dir / "trust_config.json"),
-         "verify", "identity", "--cert-identity", EMAIL,
-         "--cert-oidc-issuer", f"{server.url}/oidc", "--bundle", str(bundle), str(artifact)],
+        [str(cli), "--trust-config", str(server.data_dir / "trust_config.json"), *args],
         capture_output=True, text=True, cwd=root, timeout=120, env=env,
+    )  # fmt: skip
+
+
+def _judge(
+    root: Path, server: ServiceProcess, artifact: Path, bundle: Path
+) -> subprocess.CompletedProcess[str]:
+    return _sigstore(
+        root, server, "verify", "identity", "--cert-identity", EMAIL,
+        "--cert-oidc-issuer", f"{server.url}/oidc", "--bundle", str(bundle), str(artifact),
     )  # fmt: skip
 
 
@@ -88,3 +104,27 @@ def test_bundle_verifies_with_sigstore_python(
     tampered.write_bytes(artifact.read_bytes() + b"!")
     refused = _judge(root, server, tampered, path)
     assert refused.returncode != 0, refused.stdout + refused.stderr
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_bundle_has_the_shape_sigstore_python_writes(
+    live: tuple[Path, ServiceProcess], version: int
+) -> None:
+    """Same JSON paths as the bundle the real client signs through the same log; we parse it."""
+    root, server = live
+    artifact = root / f"shape-v{version}.txt"
+    artifact.write_bytes(b"same shape\n")
+    theirs_path = root / f"shape-v{version}.theirs.sigstore.json"
+    signed = _sigstore(
+        root, server, "sign", "--identity-token", _token(server.data_dir),
+        "--rekor-version", str(version), "--bundle", str(theirs_path), str(artifact),
+    )  # fmt: skip
+    assert signed.returncode == 0, signed.stdout + signed.stderr
+    document = json.loads((server.data_dir / "trust_config.json").read_text())
+    context = SigningContext.from_trust_config(document, now=utc_now(), rekor_version=version)
+    ours = Signer(context, _token(server.data_dir)).sign_artifact(artifact.read_bytes())
+    theirs = json.loads(theirs_path.read_text())
+    assert ours["mediaType"] == theirs["mediaType"]
+    assert _shape(ours) == _shape(theirs)
+    parsed = parse_bundle(json.dumps(ours))
+    assert parsed.message_signature is not None

@@ -1,7 +1,7 @@
-"""Reading the few ClientTrustConfig fields signing needs (sigstore-clients.md §2.1, §2.3, §2.5).
+"""The ClientTrustConfig fields signing needs (sigstore-clients.md §2.1, §2.3, §2.5).
 
-A stop-gap until :mod:`sigstack.core.trust` has a parser: only the signing config's
-services and the trusted root's CT log keys are read here; everything else is ignored.
+The trusted root is parsed by :mod:`sigstack.core.trust.parse`; of the signing config
+only the services are read here (until core.trust parses SigningConfig too).
 Service selection follows sigstore-python (§2.5): a service counts when its
 ``majorApiVersion`` is supported and ``validFor`` holds ``now``; one per ``operator``
 (highest version, the last listed on a tie); then the selector (``ALL``/``ANY``/``EXACT``).
@@ -9,8 +9,6 @@ Service selection follows sigstore-python (§2.5): a service counts when its
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +16,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 
+from sigstack.core.trust.model import TrustedRoot
 from sigstack.errors import FormatError
 
 __all__ = ["CTKey", "Endpoint", "ct_keys", "ct_keys_at", "select_services"]
@@ -109,21 +108,17 @@ def select_services(
     return chosen
 
 
-def ct_keys(trusted_root: Mapping[str, Any]) -> list[CTKey]:
+def ct_keys(trusted_root: TrustedRoot) -> list[CTKey]:
     """Every ``ctlogs[].publicKey`` of the trusted root with its ``validFor`` (§2.3)."""
-    logs = trusted_root.get("ctlogs", [])
-    if not isinstance(logs, list):
-        raise FormatError(f"expected a list, found {logs!r:.60}", field="ctlogs")
     keys: list[CTKey] = []
-    for index, raw in enumerate(logs):
-        field = f"ctlogs[{index}].publicKey"
-        public = _object(_object(raw, f"ctlogs[{index}]").get("publicKey"), field)
+    for index, log in enumerate(trusted_root.ctlogs):
         try:
-            key = load_der_public_key(base64.b64decode(public["rawBytes"], validate=True))
-        except (KeyError, TypeError, ValueError, binascii.Error) as exc:
-            raise FormatError(f"expected a base64 DER public key: {exc}", field=field) from exc
-        start, end = _window(public.get("validFor"), f"{field}.validFor")
-        keys.append(CTKey(key, start, end))
+            key = load_der_public_key(log.public_key_der)
+        except ValueError as exc:
+            raise FormatError(
+                f"expected a DER public key: {exc}", field=f"ctlogs[{index}].publicKey.rawBytes"
+            ) from exc
+        keys.append(CTKey(key, log.valid_for.start, log.valid_for.end))
     return keys
 
 

@@ -9,11 +9,13 @@ selected TSA is asked. With Rekor v2 at least one TSA is required (§6.6).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sigstack.core.trust.parse import parse_trusted_root
 from sigstack.errors import FormatError
 from sigstack.sign._trust import CTKey, _object, ct_keys, select_services
 
@@ -79,5 +81,5 @@ class SigningContext:
             rekor_url=tlogs[0].url,
             rekor_version=tlogs[0].major_api_version,
             tsa_urls=tuple(t.url for t in tsas),
-            ct_keys=tuple(ct_keys(trusted_root)),
+            ct_keys=tuple(ct_keys(parse_trusted_root(json.dumps(trusted_root)))),
         )

@@ -36,8 +36,17 @@ def _config(**changes: Any) -> dict[str, Any]:
         "tsaConfig": {"selector": "ANY"},
         **changes,
     }
-    ctlog = {"publicKey": {"rawBytes": base64.b64encode(spki).decode(), "validFor": START}}
-    return {"trustedRoot": {"ctlogs": [ctlog]}, "signingConfig": signing}
+    ctlog = {
+        "publicKey": {"rawBytes": base64.b64encode(spki).decode(), "validFor": START},
+        "logId": {"keyId": base64.b64encode(b"\x01" * 32).decode()},
+    }
+    root = {
+        "mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
+        "tlogs": [],
+        "certificateAuthorities": [],
+        "ctlogs": [ctlog],
+    }
+    return {"trustedRoot": root, "signingConfig": signing}
 
 
 def test_v2_preferred_within_an_operator_and_v1_when_forced() -> None:

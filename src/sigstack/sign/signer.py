@@ -91,12 +91,28 @@ class Signer:
                 )
             check_embedded_sct(chain, ct_keys_at(self.context.ct_keys, self._clock()))
             self._chain = chain
-        return self._chain[0]
+        leaf = self._chain[0]
+        now = self._clock()
+        if now > leaf.not_valid_after_utc:
+            # as sigstore-python's ExpiredCertificate: the key was certified for minutes only
+            raise FormatError(
+                f"the signing certificate expired at {leaf.not_valid_after_utc.isoformat()} "
+                f"(now {now.isoformat()}): create a new Signer with a fresh identity token",
+                field="certificate",
+            )
+        return leaf
 
     def sign_artifact(self, data: bytes) -> dict[str, Any]:
         """The bundle v0.3 JSON document for ``data``."""
+        return self.sign_digest(hashlib.sha256(data).digest())
+
+    def sign_digest(self, digest: bytes) -> dict[str, Any]:
+        """The bundle v0.3 JSON document for an artifact whose SHA-256 is ``digest``."""
+        if len(digest) != 32:
+            raise FormatError(
+                f"expected a 32-byte SHA-256 digest, found {len(digest)} bytes", field="digest"
+            )
         certificate = self.certificate()
-        digest = hashlib.sha256(data).digest()
         signature = self._key.sign(digest, ec.ECDSA(utils.Prehashed(hashes.SHA256())))
         timestamps = self._timestamps(signature)
         entry = self._log(certificate, digest, signature)

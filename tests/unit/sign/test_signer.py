@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -188,3 +189,22 @@ def test_failing_tsa_aborts_with_rekor_v2() -> None:
 def test_failing_tsa_is_skipped_with_rekor_v1() -> None:
     bundle = _signer(FakeStack(tsa_status=500), 1).sign_artifact(b"x")
     assert bundle["verificationMaterial"]["timestampVerificationData"] == {"rfc3161Timestamps": []}
+
+
+def test_sign_digest_equals_sign_artifact() -> None:
+    bundle = _signer(FakeStack(), 1).sign_digest(hashlib.sha256(b"blob").digest())
+    digest = bundle["messageSignature"]["messageDigest"]["digest"]
+    assert digest == _b64(hashlib.sha256(b"blob").digest())
+    with pytest.raises(FormatError, match="32-byte"):
+        _signer(FakeStack(), 1).sign_digest(b"short")
+
+
+def test_expired_certificate_is_not_reused() -> None:
+    moments = [NOW, NOW + timedelta(days=1)]
+    stack = FakeStack()
+    context = _signer(stack, 1).context
+    signer = Signer(context, "t", clock=lambda: moments[0], transport=httpx.MockTransport(stack))
+    signer.sign_artifact(b"a")
+    moments[0] = moments[1]
+    with pytest.raises(FormatError, match="expired"):
+        signer.sign_artifact(b"b")

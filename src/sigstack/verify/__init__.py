@@ -1,0 +1,85 @@
+"""Offline Sigstore verification (sigstore-clients.md §9): pure, no network, no wall clock.
+
+``Verifier(trusted_root, clock=...)`` checks bundles from :func:`load_bundle` against a
+root from :func:`load_trusted_root`; failures are :class:`VerificationFailure` subclasses
+whose ``code`` names the step.
+"""
+
+from sigstack.core.bundle import Bundle, parse_bundle
+from sigstack.core.trust.model import TrustedRoot
+from sigstack.core.trust.parse import parse_trusted_root
+from sigstack.errors import FormatError
+from sigstack.verify.errors import (
+    BundleFormatError,
+    CertificateChainError,
+    CertificateProfileError,
+    CertificateValidityError,
+    CheckpointError,
+    IdentityError,
+    InclusionProofError,
+    LogEntryMismatchError,
+    ManagedKeyError,
+    MessageDigestError,
+    PromiseError,
+    SCTError,
+    SignatureMismatchError,
+    TimestampError,
+    TrustedRootError,
+    VerificationFailure,
+)
+from sigstack.verify.identity import (
+    AllOf,
+    AnyOf,
+    Identity,
+    IdentityPolicy,
+    IdentityRegex,
+    UnsafeNoIdentityCheck,
+)
+from sigstack.verify.verifier import Digest, ManagedKey, VerificationResult, Verifier
+
+__all__ = [
+    "AllOf",
+    "AnyOf",
+    "BundleFormatError",
+    "CertificateChainError",
+    "CertificateProfileError",
+    "CertificateValidityError",
+    "CheckpointError",
+    "Digest",
+    "Identity",
+    "IdentityError",
+    "IdentityPolicy",
+    "IdentityRegex",
+    "InclusionProofError",
+    "LogEntryMismatchError",
+    "ManagedKey",
+    "ManagedKeyError",
+    "MessageDigestError",
+    "PromiseError",
+    "SCTError",
+    "SignatureMismatchError",
+    "TimestampError",
+    "TrustedRootError",
+    "UnsafeNoIdentityCheck",
+    "VerificationFailure",
+    "VerificationResult",
+    "Verifier",
+    "load_bundle",
+    "load_trusted_root",
+]
+
+
+def load_bundle(data: bytes | str) -> Bundle:
+    """Parse a bundle; any defect raises :class:`BundleFormatError` (code ``bundle-format``)."""
+    try:
+        return parse_bundle(data)
+    except FormatError as exc:
+        raise BundleFormatError(exc.message, field=exc.field) from exc
+
+
+def load_trusted_root(data: bytes | str) -> TrustedRoot:
+    """Parse a TrustedRoot; any defect raises :class:`TrustedRootError` (``trusted-root``)."""
+    try:
+        return parse_trusted_root(data)
+    except FormatError as exc:
+        raise TrustedRootError(exc.message, field=exc.field) from exc

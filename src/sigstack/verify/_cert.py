@@ -1,0 +1,146 @@
+"""Steps 1, 2, 3 (profile) and 5 of sigstore-clients.md §9.2: the signing certificate.
+
+1. chain: at each verified time, the leaf chains to the certificates of a trusted-root CA
+   whose ``validFor`` contains that time (sigstore-js rule; sigstore-python ignores ``end``);
+   a bundle chain that carries a self-signed root is rejected (conformance
+   ``bundle-with-root-cert``); the leaf's own validity is step 5 and checked first so the
+   reason is named;
+2. SCT: an embedded precertificate SCT verifies with a trusted CT log key (by log ID);
+3. profile: KeyUsage digitalSignature and EKU codeSigning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from cryptography import x509
+from cryptography.x509.oid import ExtendedKeyUsageOID
+from cryptography.x509.verification import (
+    Criticality,
+    ExtensionPolicy,
+    PolicyBuilder,
+    Store,
+    VerificationError,
+)
+
+from sigstack.core.ct.sct import issuer_key_hash, precert_signed_data
+from sigstack.core.keys import load_der_spki, verify_signature
+from sigstack.core.trust.model import TrustedRoot
+from sigstack.errors import Error
+from sigstack.verify._tlog import within
+from sigstack.verify.errors import (
+    CertificateChainError,
+    CertificateProfileError,
+    CertificateValidityError,
+    SCTError,
+)
+
+__all__ = ["check_bundle_chain", "check_profile", "check_validity", "verify_chain", "verify_sct"]
+
+
+def check_bundle_chain(chain: Sequence[x509.Certificate]) -> None:
+    """v0.1/v0.2 chains: no self-signed (root) certificate may travel in the bundle."""
+    for cert in chain:
+        if cert.issuer == cert.subject:
+            raise CertificateChainError(
+                f"the bundle's certificate chain contains a root ({cert.subject.rfc4514_string()})",
+                field="x509CertificateChain",
+            )
+
+
+def check_validity(leaf: x509.Certificate, times: Sequence[datetime]) -> None:
+    """Step 5: every verified time within [notBefore, notAfter]."""
+    for moment in times:
+        if not leaf.not_valid_before_utc <= moment <= leaf.not_valid_after_utc:
+            raise CertificateValidityError(
+                f"expected a time within the certificate's validity "
+                f"[{leaf.not_valid_before_utc.isoformat()}, {leaf.not_valid_after_utc.isoformat()}]"
+                f", found verified time {moment.isoformat()}",
+                field="certificate",
+            )
+
+
+def verify_chain(
+    leaf: x509.Certificate, root: TrustedRoot, times: Sequence[datetime]
+) -> list[x509.Certificate]:
+    """Step 1: the chain (leaf first) built at every verified time; the last one is returned."""
+    built: list[x509.Certificate] = []
+    for moment in times:
+        anchors = [
+            x509.load_der_x509_certificate(der)
+            for ca in root.certificate_authorities
+            if within(ca.valid_for, moment)
+            for der in ca.chain_der
+        ]
+        if not anchors:
+            raise CertificateChainError(
+                f"expected a trusted CA valid at {moment.isoformat()}, found none",
+                field="certificateAuthorities",
+            )
+        verifier = (
+            PolicyBuilder()
+            .store(Store(anchors))
+            .time(moment)
+            .extension_policies(
+                # Fulcio certs carry EKU codeSigning, not WebPKI's serverAuth/clientAuth:
+                # EKU is left to step 3 (check_profile), on CA and leaf alike.
+                ca_policy=ExtensionPolicy.webpki_defaults_ca().may_be_present(
+                    x509.ExtendedKeyUsage, Criticality.AGNOSTIC, None
+                ),
+                ee_policy=ExtensionPolicy.permit_all(),
+            )
+            .build_client_verifier()
+        )
+        try:
+            built = list(verifier.verify(leaf, []).chain)
+        except VerificationError as exc:
+            raise CertificateChainError(
+                f"the certificate does not chain to a trusted CA at {moment.isoformat()}: {exc}",
+                field="certificate",
+            ) from exc
+    return built
+
+
+def verify_sct(leaf: x509.Certificate, issuer: x509.Certificate, root: TrustedRoot) -> None:
+    """Step 2: at least one embedded SCT verifies with a trusted CT log key."""
+    try:
+        ext = leaf.extensions.get_extension_for_class(
+            x509.PrecertificateSignedCertificateTimestamps
+        )
+    except x509.ExtensionNotFound:
+        raise SCTError("expected an embedded SCT, found none", field="certificate") from None
+    keys = {log.log_id: log for log in root.ctlogs}
+    reasons = []
+    for sct in ext.value:
+        log = keys.get(sct.log_id)
+        if log is None:
+            reasons.append(f"SCT from unknown log {sct.log_id.hex()[:16]}")
+            continue
+        data = precert_signed_data(
+            timestamp=int(sct.timestamp.timestamp() * 1000),
+            issuer_key_hash=issuer_key_hash(issuer),
+            tbs_certificate=leaf.tbs_precertificate_bytes,
+            extensions=sct.extension_bytes,
+        )
+        try:
+            key = load_der_spki(log.public_key_der, field="ctlogs[].publicKey")
+            verify_signature(key, sct.signature, data, field="sct")
+        except Error as exc:
+            reasons.append(str(exc))
+            continue
+        return
+    raise SCTError(f"no SCT verifies with a trusted CT key: {reasons}", field="certificate")
+
+
+def check_profile(leaf: x509.Certificate) -> None:
+    """Step 3: KeyUsage digitalSignature and ExtendedKeyUsage codeSigning."""
+    try:
+        usage = leaf.extensions.get_extension_for_class(x509.KeyUsage).value
+        eku = leaf.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    except x509.ExtensionNotFound as exc:
+        raise CertificateProfileError(f"missing extension: {exc}", field="certificate") from exc
+    if not usage.digital_signature:
+        raise CertificateProfileError("KeyUsage lacks digitalSignature", field="certificate")
+    if ExtendedKeyUsageOID.CODE_SIGNING not in eku:
+        raise CertificateProfileError("ExtendedKeyUsage lacks codeSigning", field="certificate")

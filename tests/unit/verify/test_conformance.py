@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import socket
 from datetime import UTC, datetime
+from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from sigstack.verify import (
+    Digest,
     Identity,
     ManagedKey,
     VerificationFailure,
@@ -118,8 +120,8 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket, "create_connection", refuse)
 
 
-def verify_case(case: str) -> VerificationResult:
-    """Verify one case as ``sigstack-conformance verify-bundle`` will."""
+def verify_case(case: str, *, by_digest: bool = False) -> VerificationResult:
+    """Verify one case as ``sigstack-conformance verify-bundle`` will (FILE or sha256:HEX)."""
     d = CASES / case
     root_file = d / "trusted_root.json"
     root = load_trusted_root((root_file if root_file.exists() else PUBLIC_GOOD).read_bytes())
@@ -136,6 +138,8 @@ def verify_case(case: str) -> VerificationResult:
     verifier = Verifier(root, clock=lambda: NOW)
     if bundle.dsse_envelope is not None:
         return verifier.verify_dsse(bundle, policy)
+    if by_digest:
+        return verifier.verify_artifact(bundle, Digest("sha256", sha256(artifact).digest()), policy)
     return verifier.verify_artifact(bundle, artifact, policy)
 
 
@@ -145,14 +149,15 @@ def test_every_fail_case_has_an_expected_code() -> None:
     assert fails == set(EXPECTED_CODE)
 
 
+@pytest.mark.parametrize("by_digest", [False, True], ids=["file", "sha256"])
 @pytest.mark.parametrize("case", _params())
-def test_case(case: str) -> None:
+def test_case(case: str, by_digest: bool) -> None:
     if case.endswith("_fail"):
         with pytest.raises(VerificationFailure) as info:
-            verify_case(case)
+            verify_case(case, by_digest=by_digest)
         assert info.value.code == EXPECTED_CODE[case], str(info.value)
     else:
-        result = verify_case(case)
+        result = verify_case(case, by_digest=by_digest)
         assert result.verified_times
         assert result.log_entries
         if not (CASES / case / "key.pub").exists():

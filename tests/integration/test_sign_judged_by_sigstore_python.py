@@ -8,6 +8,7 @@ venv) must accept each for the file that was signed and refuse a tampered file.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -128,3 +129,59 @@ def test_bundle_has_the_shape_sigstore_python_writes(
     assert _shape(ours) == _shape(theirs)
     parsed = parse_bundle(json.dumps(ours))
     assert parsed.message_signature is not None
+
+
+PREDICATE = {
+    "buildDefinition": {"buildType": "https://example.com/build", "externalParameters": {}},
+    "runDetails": {"builder": {"id": "https://example.com/builder"}},
+}
+
+
+def _statement(artifact: Path) -> bytes:
+    """An in-toto v1 statement naming ``artifact`` by its SHA-256."""
+    statement = {
+        "_type": "https://in-toto.io/Statement/v1",
+        "subject": [
+            {
+                "name": artifact.name,
+                "digest": {"sha256": hashlib.sha256(artifact.read_bytes()).hexdigest()},
+            }
+        ],
+        "predicateType": "https://slsa.dev/provenance/v1",
+        "predicate": PREDICATE,
+    }
+    return json.dumps(statement).encode()
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_dsse_bundle_verifies_and_has_the_shape_sigstore_python_writes(
+    live: tuple[Path, ServiceProcess], version: int
+) -> None:
+    root, server = live
+    artifact = root / f"attested-v{version}.txt"
+    artifact.write_bytes(f"attested by sigstack through Rekor v{version}\n".encode())
+    document = json.loads((server.data_dir / "trust_config.json").read_text())
+    context = SigningContext.from_trust_config(document, now=utc_now(), rekor_version=version)
+    ours = Signer(context, _token(server.data_dir)).sign_dsse(
+        "application/vnd.in-toto+json", _statement(artifact)
+    )
+    path = root / f"attested-v{version}.sigstore.json"
+    path.write_text(json.dumps(ours))
+    judged = _judge(root, server, artifact, path)
+    assert judged.returncode == 0, f"stdout:\n{judged.stdout}\nstderr:\n{judged.stderr}"
+    other = root / f"not-attested-v{version}.txt"
+    other.write_bytes(b"something else\n")
+    assert _judge(root, server, other, path).returncode != 0
+
+    predicate = root / "predicate.json"
+    predicate.write_text(json.dumps(PREDICATE))
+    theirs_path = root / f"attested-v{version}.theirs.sigstore.json"
+    signed = _sigstore(
+        root, server, "attest", "--identity-token", _token(server.data_dir),
+        "--rekor-version", str(version), "--predicate", str(predicate),
+        "--predicate-type", "https://slsa.dev/provenance/v1",
+        "--bundle", str(theirs_path), str(artifact),
+    )  # fmt: skip
+    assert signed.returncode == 0, signed.stdout + signed.stderr
+    assert _shape(ours) == _shape(json.loads(theirs_path.read_text()))
+    assert parse_bundle(json.dumps(ours)).dsse_envelope is not None

@@ -23,6 +23,7 @@ from sigstack.errors import FormatError
 
 __all__ = [
     "BUNDLE_MEDIA_TYPE",
+    "dsse_bundle",
     "entry_from_v1",
     "entry_from_v2",
     "logged_signature",
@@ -81,20 +82,35 @@ def entry_from_v2(entry: TransparencyLogEntryV2) -> dict[str, Any]:
 
 
 def logged_signature(entry: dict[str, Any]) -> str:
-    """The base64 signature a hashedrekord entry's canonical body holds (v1 or v2)."""
+    """The base64 signature the entry's canonical body holds (hashedrekord v1/v2, dsse v1)."""
     try:
         body = json.loads(base64.b64decode(entry["canonicalizedBody"]))
         spec = body["spec"]
         if "hashedRekordV002" in spec:
             spec = spec["hashedRekordV002"]
-        content = spec["signature"]["content"]
+        if body["kind"] == "dsse":  # dsse 0.0.1: {envelopeHash, payloadHash, signatures}
+            content = spec["signatures"][0]["signature"]
+        else:
+            content = spec["signature"]["content"]
     except (KeyError, TypeError, ValueError) as exc:
         raise FormatError(
-            f"the log's entry is not a hashedrekord body: {exc}", field="canonicalizedBody"
+            f"the log's entry is not a hashedrekord or dsse body: {exc}", field="canonicalizedBody"
         ) from exc
     if not isinstance(content, str):
         raise FormatError("expected a base64 signature", field="spec.signature.content")
     return content
+
+
+def _material(
+    certificate_der: bytes, tlog_entry: dict[str, Any], timestamps: Sequence[bytes]
+) -> dict[str, Any]:
+    return {
+        "certificate": {"rawBytes": _b64(certificate_der)},
+        "tlogEntries": [tlog_entry],
+        "timestampVerificationData": {
+            "rfc3161Timestamps": [{"signedTimestamp": _b64(t)} for t in timestamps]
+        },
+    }
 
 
 def message_signature_bundle(
@@ -108,15 +124,25 @@ def message_signature_bundle(
     """The bundle v0.3 JSON document for a signature over ``SHA-256(artifact) = digest``."""
     return {
         "mediaType": BUNDLE_MEDIA_TYPE,
-        "verificationMaterial": {
-            "certificate": {"rawBytes": _b64(certificate_der)},
-            "tlogEntries": [tlog_entry],
-            "timestampVerificationData": {
-                "rfc3161Timestamps": [{"signedTimestamp": _b64(t)} for t in timestamps]
-            },
-        },
+        "verificationMaterial": _material(certificate_der, tlog_entry, timestamps),
         "messageSignature": {
             "messageDigest": {"algorithm": "SHA2_256", "digest": _b64(digest)},
             "signature": _b64(signature),
         },
+    }
+
+
+def dsse_bundle(
+    *,
+    certificate_der: bytes,
+    tlog_entry: dict[str, Any],
+    timestamps: Sequence[bytes],
+    envelope: dict[str, Any],
+) -> dict[str, Any]:
+    """The bundle v0.3 JSON document for a DSSE envelope (``dsseEnvelope`` instead of
+    ``messageSignature``)."""
+    return {
+        "mediaType": BUNDLE_MEDIA_TYPE,
+        "verificationMaterial": _material(certificate_der, tlog_entry, timestamps),
+        "dsseEnvelope": envelope,
     }

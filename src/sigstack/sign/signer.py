@@ -1,11 +1,12 @@
-"""Keyless signing of an artifact: :class:`Signer` (sigstore-clients.md §4, §5.1, §6.1, §7.1).
+"""Keyless signing: :class:`Signer` (sigstore-clients.md §4, §5.1, §6.1, §7.1).
 
 One ephemeral ECDSA P-256 key, in memory only, per :class:`Signer` → a CSR (empty subject,
 ``BasicConstraints(ca=False)`` critical, §4.1) → the CA's chain, refused unless its embedded
-SCT verifies with a trusted CT key valid now (§4.4) → an ECDSA-SHA256 signature over the
-artifact's SHA-256 digest → an RFC 3161 timestamp of the signature bytes from every selected
-TSA (§7.1; at least one is required with Rekor v2, §6.6) → a hashedrekord entry (v1
-``0.0.1``, §5.1, or v2 ``hashedRekordRequestV002``, §6.1) → the bundle v0.3 document.
+SCT verifies with a trusted CT key valid now (§4.4) → an ECDSA-SHA256 signature (over the
+artifact's SHA-256 digest, or over PAE(payloadType, payload) for DSSE) → an RFC 3161
+timestamp of the signature bytes from every selected TSA (§7.1; at least one is required
+with Rekor v2, §6.6) → the log entry (v1 ``hashedrekord``/``dsse`` 0.0.1, §5.1, or v2
+``hashedRekordRequestV002``, §6.1), refused unless it holds our signature → bundle v0.3.
 """
 
 from __future__ import annotations
@@ -26,10 +27,13 @@ from sigstack.clients.ca import CAClient
 from sigstack.clients.tlog import RekorV1Client, RekorV2Client
 from sigstack.clients.tsa import TSAClient
 from sigstack.clock import utc_now
+from sigstack.core.dsse import pae
 from sigstack.errors import Error, FormatError, NetworkError
+from sigstack.sign._entries import dsse_envelope, dsse_v1, hashedrekord_v1, hashedrekord_v2
 from sigstack.sign._sct import check_embedded_sct
 from sigstack.sign._trust import ct_keys_at
 from sigstack.sign.bundle import (
+    dsse_bundle,
     entry_from_v1,
     entry_from_v2,
     logged_signature,
@@ -115,18 +119,38 @@ class Signer:
         certificate = self.certificate()
         signature = self._key.sign(digest, ec.ECDSA(utils.Prehashed(hashes.SHA256())))
         timestamps = self._timestamps(signature)
-        entry = self._log(certificate, digest, signature)
-        if logged_signature(entry) != base64.b64encode(signature).decode():
-            raise FormatError(
-                "the log's entry does not hold the signature that was submitted",
-                field="canonicalizedBody",
-            )
+        entry = self._log(
+            signature,
+            v1=lambda: hashedrekord_v1(certificate, digest, signature),
+            v2=lambda: hashedrekord_v2(certificate, digest, signature),
+        )
         return message_signature_bundle(
             certificate_der=certificate.public_bytes(_DER),
             tlog_entry=entry,
             timestamps=timestamps,
             digest=digest,
             signature=signature,
+        )
+
+    def sign_dsse(self, payload_type: str, payload: bytes) -> dict[str, Any]:
+        """The bundle v0.3 JSON document for a DSSE envelope of ``payload`` (an in-toto
+        statement for ``attest``); the signature is over PAE(payloadType, payload) (§5.1)."""
+        certificate = self.certificate()
+        signed = pae(payload_type, payload)
+        signature = self._key.sign(signed, ec.ECDSA(hashes.SHA256()))
+        envelope = dsse_envelope(payload_type, payload, signature)
+        timestamps = self._timestamps(signature)
+        digest = hashlib.sha256(signed).digest()
+        entry = self._log(
+            signature,
+            v1=lambda: dsse_v1(certificate, envelope),
+            v2=lambda: hashedrekord_v2(certificate, digest, signature),
+        )
+        return dsse_bundle(
+            certificate_der=certificate.public_bytes(_DER),
+            tlog_entry=entry,
+            timestamps=timestamps,
+            envelope=envelope,
         )
 
     def _timestamps(self, signature: bytes) -> list[bytes]:
@@ -154,39 +178,23 @@ class Signer:
         return found
 
     def _log(
-        self, certificate: x509.Certificate, digest: bytes, signature: bytes
+        self,
+        signature: bytes,
+        *,
+        v1: Callable[[], dict[str, Any]],
+        v2: Callable[[], dict[str, Any]],
     ) -> dict[str, Any]:
-        """Submit the hashedrekord entry; the bundle's ``TransparencyLogEntry``."""
-        sig = base64.b64encode(signature).decode()
+        """Submit the entry to the selected log; the bundle's ``TransparencyLogEntry``,
+        refused unless the logged body holds ``signature``."""
         if self.context.rekor_version == 1:
-            proposed = {
-                "apiVersion": "0.0.1",
-                "kind": "hashedrekord",
-                "spec": {
-                    "signature": {
-                        "content": sig,
-                        "publicKey": {
-                            "content": base64.b64encode(certificate.public_bytes(_PEM)).decode()
-                        },
-                    },
-                    "data": {"hash": {"algorithm": "sha256", "value": digest.hex()}},
-                },
-            }
-            with RekorV1Client(self.context.rekor_url, transport=self._transport) as v1:
-                return entry_from_v1(v1.create_entry(proposed))
-        request = {
-            "hashedRekordRequestV002": {
-                "digest": base64.b64encode(digest).decode(),
-                "signature": {
-                    "content": sig,
-                    "verifier": {
-                        "x509Certificate": {
-                            "rawBytes": base64.b64encode(certificate.public_bytes(_DER)).decode()
-                        },
-                        "keyDetails": "PKIX_ECDSA_P256_SHA_256",
-                    },
-                },
-            }
-        }
-        with RekorV2Client(self.context.rekor_url, transport=self._transport) as v2:
-            return entry_from_v2(v2.create_entry(request))
+            with RekorV1Client(self.context.rekor_url, transport=self._transport) as log1:
+                entry = entry_from_v1(log1.create_entry(v1()))
+        else:
+            with RekorV2Client(self.context.rekor_url, transport=self._transport) as log2:
+                entry = entry_from_v2(log2.create_entry(v2()))
+        if logged_signature(entry) != base64.b64encode(signature).decode():
+            raise FormatError(
+                "the log's entry does not hold the signature that was submitted",
+                field="canonicalizedBody",
+            )
+        return entry

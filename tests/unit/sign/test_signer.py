@@ -15,6 +15,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, utils
 
+from sigstack.core.dsse import pae
 from sigstack.errors import FormatError, NetworkError, SignatureError
 from sigstack.sign import BUNDLE_MEDIA_TYPE, Signer, SigningContext
 from sigstack.sign._trust import CTKey
@@ -37,6 +38,7 @@ class FakeStack:
         self.tsa_status = tsa_status
         self.paths: list[str] = []
         self.tamper = False
+        self.envelopes: list[str] = []
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path
@@ -62,9 +64,18 @@ class FakeStack:
         return _b64(b"other") if self.tamper else sig
 
     def _v1(self, proposed: dict[str, Any]) -> dict[str, Any]:
-        proposed["spec"]["signature"]["content"] = self._sig(
-            proposed["spec"]["signature"]["content"]
-        )
+        if proposed["kind"] == "dsse":  # logged as {envelopeHash, payloadHash, signatures}
+            content = proposed["spec"]["proposedContent"]
+            self.envelopes.append(content["envelope"])
+            envelope = json.loads(content["envelope"])
+            sig = self._sig(envelope["signatures"][0]["sig"])
+            proposed["spec"] = {
+                "signatures": [{"signature": sig, "verifier": content["verifiers"][0]}]
+            }
+        else:
+            proposed["spec"]["signature"]["content"] = self._sig(
+                proposed["spec"]["signature"]["content"]
+            )
         proof = {"logIndex": 0, "treeSize": 1, "rootHash": "00" * 32, "hashes": []}
         return {
             "ab" * 32: {
@@ -208,3 +219,41 @@ def test_expired_certificate_is_not_reused() -> None:
     moments[0] = moments[1]
     with pytest.raises(FormatError, match="expired"):
         signer.sign_artifact(b"b")
+
+
+STATEMENT = b'{"_type":"https://in-toto.io/Statement/v1","subject":[]}'
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_dsse_bundle_and_log_request(version: int) -> None:
+    stack = FakeStack()
+    bundle = _signer(stack, version).sign_dsse("application/vnd.in-toto+json", STATEMENT)
+    envelope = bundle["dsseEnvelope"]
+    assert "messageSignature" not in bundle
+    assert envelope["payloadType"] == "application/vnd.in-toto+json"
+    assert base64.b64decode(envelope["payload"]) == STATEMENT
+    (signature,) = envelope["signatures"]
+    assert set(signature) == {"sig"}  # no keyid, as sigstore-python
+    certificate = x509.load_der_x509_certificate(
+        base64.b64decode(bundle["verificationMaterial"]["certificate"]["rawBytes"])
+    )
+    public = certificate.public_key()
+    assert isinstance(public, ec.EllipticCurvePublicKey)
+    signed = pae("application/vnd.in-toto+json", STATEMENT)
+    public.verify(base64.b64decode(signature["sig"]), signed, ec.ECDSA(hashes.SHA256()))
+    (entry,) = bundle["verificationMaterial"]["tlogEntries"]
+    if version == 1:
+        assert entry["kindVersion"] == {"kind": "dsse", "version": "0.0.1"}
+        (sent,) = stack.envelopes  # a JSON string, compact, the bundle's envelope
+        assert json.loads(sent) == envelope and ", " not in sent
+    else:  # hashedrekord over SHA-256(PAE), sigstore-python >= 4.3 (§6.1)
+        body = json.loads(base64.b64decode(entry["canonicalizedBody"]))
+        digest = body["spec"]["hashedRekordV002"]["data"]["digest"]
+        assert digest == _b64(hashlib.sha256(signed).digest())
+
+
+def test_dsse_entry_with_another_signature_is_refused() -> None:
+    stack = FakeStack()
+    stack.tamper = True
+    with pytest.raises(FormatError, match="does not hold the signature"):
+        _signer(stack, 1).sign_dsse("text/plain", b"x")

@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
@@ -102,6 +102,12 @@ def verify_chain(
     return built
 
 
+def _millis(moment: datetime) -> int:
+    """SCT time in ms since the epoch; ``cryptography`` gives a naive UTC datetime."""
+    delta = moment.replace(tzinfo=UTC) - datetime(1970, 1, 1, tzinfo=UTC)
+    return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
+
+
 def verify_sct(leaf: x509.Certificate, issuer: x509.Certificate, root: TrustedRoot) -> None:
     """Step 2: at least one embedded SCT verifies with a trusted CT log key."""
     try:
@@ -118,7 +124,7 @@ def verify_sct(leaf: x509.Certificate, issuer: x509.Certificate, root: TrustedRo
             reasons.append(f"SCT from unknown log {sct.log_id.hex()[:16]}")
             continue
         data = precert_signed_data(
-            timestamp=int(sct.timestamp.timestamp() * 1000),
+            timestamp=_millis(sct.timestamp),
             issuer_key_hash=issuer_key_hash(issuer),
             tbs_certificate=leaf.tbs_precertificate_bytes,
             extensions=sct.extension_bytes,

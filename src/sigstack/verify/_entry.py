@@ -102,13 +102,27 @@ def _v002(spec: dict[str, Any], digest: bytes, signature: bytes, signer: Signer)
     _same_signer(_b64(material.get("rawBytes")), signer)
 
 
+def _hex(value: object) -> bytes:
+    try:
+        return bytes.fromhex(str(value))
+    except ValueError as exc:
+        raise LogEntryMismatchError(f"bad hex in the log entry: {exc}") from exc
+
+
 def check_message_entry(entry: TlogEntry, digest: bytes, signature: bytes, signer: Signer) -> None:
     """hashedrekord 0.0.1 / 0.0.2 over SHA-256 ``digest`` with ``signature`` by ``signer``."""
+    try:
+        _check_message(entry, digest, signature, signer)
+    except (AttributeError, TypeError, IndexError) as exc:  # a body of the wrong shape
+        raise LogEntryMismatchError(f"log entry body has the wrong shape: {exc}") from exc
+
+
+def _check_message(entry: TlogEntry, digest: bytes, signature: bytes, signer: Signer) -> None:
     spec = _body(entry)
     match (entry.kind_version.kind, entry.kind_version.version):
         case ("hashedrekord", "0.0.1"):
             value = spec.get("data", {}).get("hash", {}).get("value", "")
-            _same(bytes.fromhex(value) if isinstance(value, str) else b"", digest, "digest")
+            _same(_hex(value), digest, "digest")
             sig = spec.get("signature", {})
             _same(_b64(sig.get("content")), signature, "signature")
             _same_signer(_b64(sig.get("publicKey", {}).get("content")), signer)
@@ -125,12 +139,21 @@ def check_dsse_entry(
     entry: TlogEntry, payload: bytes, pae_bytes: bytes, signature: bytes, signer: Signer
 ) -> None:
     """dsse 0.0.1, intoto 0.0.2, or hashedrekord 0.0.2 over SHA-256(PAE)."""
+    try:
+        _check_dsse(entry, payload, pae_bytes, signature, signer)
+    except (AttributeError, TypeError, IndexError) as exc:  # a body of the wrong shape
+        raise LogEntryMismatchError(f"log entry body has the wrong shape: {exc}") from exc
+
+
+def _check_dsse(
+    entry: TlogEntry, payload: bytes, pae_bytes: bytes, signature: bytes, signer: Signer
+) -> None:
     spec = _body(entry)
     payload_hash = hashlib.sha256(payload).digest()
     match (entry.kind_version.kind, entry.kind_version.version):
         case ("dsse", "0.0.1"):
             value = spec.get("payloadHash", {}).get("value", "")
-            _same(bytes.fromhex(value), payload_hash, "payload hash")
+            _same(_hex(value), payload_hash, "payload hash")
             sigs = spec.get("signatures", [])
             if len(sigs) != 1:
                 raise LogEntryMismatchError(f"expected 1 signature in the entry, found {len(sigs)}")
@@ -139,7 +162,7 @@ def check_dsse_entry(
         case ("intoto", "0.0.2"):
             content = spec.get("content", {})
             value = content.get("payloadHash", {}).get("value", "")
-            _same(bytes.fromhex(value), payload_hash, "payload hash")
+            _same(_hex(value), payload_hash, "payload hash")
             sigs = content.get("envelope", {}).get("signatures", [])
             if len(sigs) != 1:
                 raise LogEntryMismatchError(f"expected 1 signature in the entry, found {len(sigs)}")

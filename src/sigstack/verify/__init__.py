@@ -2,7 +2,27 @@
 
 ``Verifier(trusted_root, clock=...)`` checks bundles from :func:`load_bundle` against a
 root from :func:`load_trusted_root`; failures are :class:`VerificationFailure` subclasses
-whose ``code`` names the step.
+whose ``code`` names the step::
+
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from sigstack.verify import Identity, Verifier, VerificationFailure
+    from sigstack.verify import load_bundle, load_trusted_root
+
+    root = load_trusted_root(Path("trusted_root.json").read_bytes())
+    verifier = Verifier(root, clock=lambda: datetime.now(UTC))  # the caller owns the clock
+    bundle = load_bundle(Path("a.txt.sigstore.json").read_bytes())
+    policy = Identity("me@example.com", "https://accounts.example.com")
+    try:
+        result = verifier.verify_artifact(bundle, Path("a.txt").read_bytes(), policy)
+    except VerificationFailure as exc:
+        print("rejected at step", exc.code, exc)
+    else:
+        print("signed by", result.identity, "at", result.verified_times)
+
+Managed keys: ``policy = ManagedKey.from_pem(Path("key.pub").read_bytes())``. Pre-hashed
+artifacts: ``Digest("sha256", bytes.fromhex(hex))`` in place of the bytes.
 """
 
 from sigstack.core.bundle import Bundle, parse_bundle
@@ -33,9 +53,11 @@ from sigstack.verify.identity import (
     Identity,
     IdentityPolicy,
     IdentityRegex,
+    Issuer,
     UnsafeNoIdentityCheck,
 )
-from sigstack.verify.verifier import Digest, ManagedKey, VerificationResult, Verifier
+from sigstack.verify.result import VerificationResult
+from sigstack.verify.verifier import Digest, ManagedKey, Verifier
 
 __all__ = [
     "AllOf",
@@ -51,6 +73,7 @@ __all__ = [
     "IdentityPolicy",
     "IdentityRegex",
     "InclusionProofError",
+    "Issuer",
     "LogEntryMismatchError",
     "ManagedKey",
     "ManagedKeyError",

@@ -26,6 +26,7 @@ __all__ = [
     "Identity",
     "IdentityPolicy",
     "IdentityRegex",
+    "Issuer",
     "UnsafeNoIdentityCheck",
     "certificate_issuer",
     "certificate_san",
@@ -76,6 +77,17 @@ class Identity:
             raise IdentityError(
                 f"expected identity {self.subject!r}, found {sans}", field="identity"
             )
+
+
+@dataclass(frozen=True)
+class Issuer:
+    """Only the OIDC issuer, exactly (sigstore-python ``OIDCIssuer``); combine with AllOf."""
+
+    issuer: str
+
+    def verify(self, cert: x509.Certificate) -> None:
+        """Step 3: the certificate's issuer equals ``issuer``."""
+        _check_issuer(cert, self.issuer, repr(self.issuer))
 
 
 @dataclass(frozen=True)

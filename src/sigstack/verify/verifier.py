@@ -45,6 +45,7 @@ from sigstack.verify.errors import (
     TimestampError,
 )
 from sigstack.verify.identity import IdentityPolicy, certificate_issuer, certificate_san
+from sigstack.verify.result import VerificationResult
 
 __all__ = ["Digest", "ManagedKey", "VerificationResult", "Verifier"]
 
@@ -71,18 +72,6 @@ class ManagedKey:
         except Error as exc:
             raise ManagedKeyError(f"unreadable public key: {exc.message}", field="key") from exc
         return cls(key)
-
-
-@dataclass(frozen=True)
-class VerificationResult:
-    """What was proven. ``identity``/``issuer`` are ``None`` for managed-key bundles."""
-
-    identity: str | None
-    issuer: str | None
-    log_entries: tuple[TlogEntry, ...]
-    verified_times: tuple[datetime, ...]
-    payload_type: str | None = None
-    payload: bytes | None = None
 
 
 Policy = IdentityPolicy | ManagedKey

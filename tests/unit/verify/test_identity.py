@@ -14,6 +14,7 @@ from sigstack.verify import (
     Identity,
     IdentityError,
     IdentityRegex,
+    Issuer,
     UnsafeNoIdentityCheck,
     load_bundle,
 )
@@ -80,3 +81,10 @@ def test_empty_all_of_is_an_error() -> None:
 def test_unsafe_no_identity_check_accepts_anything(leaf: x509.Certificate) -> None:
     UnsafeNoIdentityCheck().verify(leaf)
     assert "UNSAFE" in (UnsafeNoIdentityCheck.__doc__ or "")
+
+
+def test_issuer_only(leaf: x509.Certificate) -> None:
+    Issuer(ISSUER).verify(leaf)
+    with pytest.raises(IdentityError, match="OIDC issuer"):
+        Issuer(ISSUER + "/").verify(leaf)
+    AllOf([Issuer(ISSUER), IdentityRegex(r"https://github\.com/.*", ".*")]).verify(leaf)

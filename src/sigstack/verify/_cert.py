@@ -6,7 +6,7 @@
    ``bundle-with-root-cert``); the leaf's own validity is step 5 and checked first so the
    reason is named;
 2. SCT: an embedded precertificate SCT verifies with a trusted CT log key (by log ID);
-3. profile: KeyUsage digitalSignature and EKU codeSigning.
+3. profile: not a CA, KeyUsage digitalSignature and EKU codeSigning.
 """
 
 from __future__ import annotations
@@ -146,6 +146,12 @@ def check_profile(leaf: x509.Certificate) -> None:
         eku = leaf.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
     except x509.ExtensionNotFound as exc:
         raise CertificateProfileError(f"missing extension: {exc}", field="certificate") from exc
+    try:
+        is_ca = leaf.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    except x509.ExtensionNotFound:
+        is_ca = False
+    if is_ca:
+        raise CertificateProfileError("the signing certificate is a CA", field="certificate")
     if not usage.digital_signature:
         raise CertificateProfileError("KeyUsage lacks digitalSignature", field="certificate")
     if ExtendedKeyUsageOID.CODE_SIGNING not in eku:

@@ -9,6 +9,7 @@ witnesses); checkpoint size and root equal to the proof's; then the SET when pre
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sigstack.core.bundle import TlogEntry
@@ -40,19 +41,23 @@ def within(valid_for: ValidFor, moment: datetime) -> bool:
 
 
 def find_log(
-    tlogs: tuple[TransparencyLogInstance, ...], entry: TlogEntry
+    tlogs: tuple[TransparencyLogInstance, ...], entry: TlogEntry, times: Sequence[datetime]
 ) -> TransparencyLogInstance:
-    """The trusted log the entry names by ``logId.keyId``; none → :class:`TrustedRootError`."""
+    """The trusted log the entry names by ``logId.keyId``, its key valid when the entry was
+    made: at ``integratedTime`` (Rekor v1), else at every verified time (Rekor v2: the TSA
+    ``genTime``). None → :class:`TrustedRootError`."""
+    moments = (
+        [datetime.fromtimestamp(entry.integrated_time, UTC)] if entry.integrated_time else times
+    )
     for log in tlogs:
-        if entry.log_id in (log.log_id, log.checkpoint_key_id):
-            if entry.integrated_time and not within(
-                log.valid_for, datetime.fromtimestamp(entry.integrated_time, UTC)
-            ):
-                continue
+        if entry.log_id in (log.log_id, log.checkpoint_key_id) and all(
+            within(log.valid_for, moment) for moment in moments
+        ):
             return log
     raise TrustedRootError(
-        f"expected a trusted log with ID {entry.log_id.hex()} valid at the entry's time; "
-        f"the trusted root lists {[t.log_id.hex()[:16] for t in tlogs]}",
+        f"expected a trusted log with ID {entry.log_id.hex()} valid at "
+        f"{[m.isoformat() for m in moments]}; the trusted root lists "
+        f"{[t.log_id.hex()[:16] for t in tlogs]}",
         field="tlogEntries[0].logId",
     )
 

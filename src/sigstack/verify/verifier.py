@@ -153,9 +153,9 @@ class Verifier:
         )
         return key, (leaf.public_bytes(serialization.Encoding.DER), spki), leaf
 
-    def _log(self, entry: TlogEntry) -> None:
+    def _log(self, entry: TlogEntry, times: list[datetime]) -> None:
         """Step 4: inclusion proof, checkpoint, SET."""
-        log = _tlog.find_log(tuple(self._root.tlogs), entry)
+        log = _tlog.find_log(tuple(self._root.tlogs), entry, times)
         _tlog.verify_inclusion_of(entry)
         _tlog.verify_checkpoint(entry, log)
         _tlog.verify_promise(entry, log)
@@ -188,7 +188,7 @@ class Verifier:
             digest = hashlib.sha256(artifact).digest()
         times = self._times(bundle, entry, message.signature)
         key, signer, leaf = self._signer(bundle, policy, times)
-        self._log(entry)
+        self._log(entry, times)
         if message.digest is not None and message.digest != digest:  # step 6
             raise MessageDigestError(
                 f"expected messageDigest {digest.hex()} (the artifact's SHA-256), "
@@ -211,7 +211,7 @@ class Verifier:
         signature = envelope.signatures[0].sig
         times = self._times(bundle, entry, signature)
         key, signer, leaf = self._signer(bundle, policy, times)
-        self._log(entry)
+        self._log(entry, times)
         pae_bytes = pae(envelope.payload_type, envelope.payload)
         try:
             verify_signature(key, signature, pae_bytes, field="dsseEnvelope.signatures[0]")

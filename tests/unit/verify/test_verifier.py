@@ -10,6 +10,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from sigstack.core.bundle import Bundle
+from sigstack.core.trust.model import TrustedRoot, ValidFor
 from sigstack.verify import (
     Digest,
     Identity,
@@ -93,3 +94,32 @@ def test_dsse_result_carries_the_payload() -> None:
     result = Verifier(ROOT, clock=lambda: NOW).verify_dsse(bundle, Identity(SUBJECT, ISSUER))
     assert result.payload_type == "application/vnd.in-toto+json"
     assert result.payload is not None and b"in-toto" in result.payload
+
+
+def _shift_logs(root: TrustedRoot, valid_for: ValidFor) -> TrustedRoot:
+    logs = tuple(dataclasses.replace(t, valid_for=valid_for) for t in root.tlogs)
+    return dataclasses.replace(root, tlogs=logs)
+
+
+def test_log_key_must_be_valid_at_the_integrated_time() -> None:
+    expired = _shift_logs(
+        ROOT, ValidFor(datetime(2021, 1, 1, tzinfo=UTC), datetime(2023, 1, 1, tzinfo=UTC))
+    )
+    with pytest.raises(VerificationFailure) as info:
+        Verifier(expired, clock=lambda: NOW).verify_artifact(
+            _bundle(), ARTIFACT, Identity(SUBJECT, ISSUER)
+        )
+    assert info.value.code == "trusted-root"
+
+
+def test_rekor_v2_log_key_must_be_valid_at_the_timestamp() -> None:
+    case = CASES / "rekor2-happy-path"
+    root = load_trusted_root((case / "trusted_root.json").read_bytes())
+    bundle = _bundle("rekor2-happy-path")
+    Verifier(root, clock=lambda: NOW).verify_artifact(bundle, ARTIFACT, Identity(SUBJECT, ISSUER))
+    late = _shift_logs(root, ValidFor(datetime(2025, 7, 1, tzinfo=UTC)))
+    with pytest.raises(VerificationFailure) as info:
+        Verifier(late, clock=lambda: NOW).verify_artifact(
+            bundle, ARTIFACT, Identity(SUBJECT, ISSUER)
+        )
+    assert info.value.code == "trusted-root"

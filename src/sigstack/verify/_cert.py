@@ -5,7 +5,8 @@
    a bundle chain that carries a self-signed root is rejected (conformance
    ``bundle-with-root-cert``); the leaf's own validity is step 5 and checked first so the
    reason is named;
-2. SCT: an embedded precertificate SCT verifies with a trusted CT log key (by log ID);
+2. SCT: an embedded precertificate SCT verifies with a trusted CT log key (by log ID)
+   whose ``validFor`` contains the SCT's time (sigstore-js rule);
 3. profile: not a CA, KeyUsage digitalSignature and EKU codeSigning.
 """
 
@@ -122,6 +123,9 @@ def verify_sct(leaf: x509.Certificate, issuer: x509.Certificate, root: TrustedRo
         log = keys.get(sct.log_id)
         if log is None:
             reasons.append(f"SCT from unknown log {sct.log_id.hex()[:16]}")
+            continue
+        if not within(log.valid_for, sct.timestamp.replace(tzinfo=UTC)):
+            reasons.append(f"SCT time {sct.timestamp} outside the CT key's validFor")
             continue
         data = precert_signed_data(
             timestamp=_millis(sct.timestamp),

@@ -1,7 +1,7 @@
 """The 70 sigstore-conformance bundle-verify cases, offline, each failure asserted on its reason.
 
 Every case verifies at a FIXED time (never the wall clock) with networking blocked
-in-process (``socket.socket`` raises): verification is offline by construction. A ``_fail``
+in-process (``socket.socket`` raises; ``conftest.py``): offline by construction. A ``_fail``
 case must raise a :class:`VerificationFailure` whose ``code`` is the one its README names
 (table below); a pass case must verify. Cases not yet handled are strict xfails with reasons.
 """
@@ -111,15 +111,6 @@ def _params() -> list[Any]:
     return out
 
 
-@pytest.fixture(autouse=True)
-def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(*args: object, **kwargs: object) -> None:
-        raise AssertionError("verification tried to open a socket")
-
-    monkeypatch.setattr(socket, "socket", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-
-
 def verify_case(case: str, *, by_digest: bool = False) -> VerificationResult:
     """Verify one case as ``sigstack-conformance verify-bundle`` will (FILE or sha256:HEX)."""
     d = CASES / case
@@ -162,3 +153,8 @@ def test_case(case: str, by_digest: bool) -> None:
         assert result.log_entries
         if not (CASES / case / "key.pub").exists():
             assert result.identity is not None and result.issuer is not None
+
+
+def test_the_network_guard_is_armed() -> None:
+    with pytest.raises(AssertionError, match="socket"):
+        socket.socket()

@@ -123,3 +123,14 @@ def test_rekor_v2_log_key_must_be_valid_at_the_timestamp() -> None:
             bundle, ARTIFACT, Identity(SUBJECT, ISSUER)
         )
     assert info.value.code == "trusted-root"
+
+
+def test_ct_key_must_be_valid_at_the_sct_time() -> None:
+    late = ValidFor(datetime(2025, 1, 1, tzinfo=UTC))
+    ctlogs = tuple(dataclasses.replace(t, valid_for=late) for t in ROOT.ctlogs)
+    root = dataclasses.replace(ROOT, ctlogs=ctlogs)
+    with pytest.raises(VerificationFailure) as info:
+        Verifier(root, clock=lambda: NOW).verify_artifact(
+            _bundle(), ARTIFACT, Identity(SUBJECT, ISSUER)
+        )
+    assert info.value.code == "sct"

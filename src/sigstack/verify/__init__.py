@@ -50,6 +50,8 @@ from sigstack.verify.errors import (
 from sigstack.verify.identity import (
     AllOf,
     AnyOf,
+    Extension,
+    GitHubWorkflow,
     Identity,
     IdentityPolicy,
     IdentityRegex,
@@ -68,6 +70,8 @@ __all__ = [
     "CertificateValidityError",
     "CheckpointError",
     "Digest",
+    "Extension",
+    "GitHubWorkflow",
     "Identity",
     "IdentityError",
     "IdentityPolicy",

@@ -23,6 +23,8 @@ from sigstack.verify.errors import IdentityError
 __all__ = [
     "AllOf",
     "AnyOf",
+    "Extension",
+    "GitHubWorkflow",
     "Identity",
     "IdentityPolicy",
     "IdentityRegex",
@@ -113,6 +115,66 @@ class IdentityRegex:
                 f"expected an identity matching /{self.subject_pattern}/, found {sans}",
                 field="identity",
             )
+
+
+@dataclass(frozen=True)
+class Extension:
+    """One Fulcio extension (dotted OID, §9.4 tables) equal to ``value``, decoded per its OID."""
+
+    oid: str
+    value: str
+
+    def verify(self, cert: x509.Certificate) -> None:
+        """Step 3: the extension is present with exactly ``value``."""
+        found = decode_fulcio_extensions(cert).get(self.oid)
+        if found != self.value:
+            raise IdentityError(
+                f"expected extension {self.oid} = {self.value!r}, found {found!r}",
+                field=f"extensions.{self.oid}",
+            )
+
+
+#: GitHub workflow claim → (legacy raw OID, newer UTF8String OID or None) (§9.4).
+_GITHUB_CLAIMS = {
+    "trigger": ("1.3.6.1.4.1.57264.1.2", "1.3.6.1.4.1.57264.1.20"),
+    "sha": ("1.3.6.1.4.1.57264.1.3", "1.3.6.1.4.1.57264.1.13"),
+    "name": ("1.3.6.1.4.1.57264.1.4", None),
+    "repository": ("1.3.6.1.4.1.57264.1.5", None),
+    "ref": ("1.3.6.1.4.1.57264.1.6", "1.3.6.1.4.1.57264.1.14"),
+}
+
+
+@dataclass(frozen=True)
+class GitHubWorkflow:
+    """GitHub Actions claims (``sigstore verify github``): each given one must match exactly.
+
+    Read from the legacy extensions (``.1.2``-``.1.6``), else from their newer equivalents
+    (``.1.20``, ``.1.13``, ``.1.14``). At least one claim is required.
+    """
+
+    repository: str | None = None
+    ref: str | None = None
+    sha: str | None = None
+    trigger: str | None = None
+    name: str | None = None
+
+    def __post_init__(self) -> None:
+        if all(getattr(self, claim) is None for claim in _GITHUB_CLAIMS):
+            raise ValueError("GitHubWorkflow needs at least one claim to check")
+
+    def verify(self, cert: x509.Certificate) -> None:
+        """Step 3: every given claim equals the certificate's."""
+        values = decode_fulcio_extensions(cert)
+        for claim, (legacy, newer) in _GITHUB_CLAIMS.items():
+            expected = getattr(self, claim)
+            if expected is None:
+                continue
+            found = values.get(legacy) or (values.get(newer) if newer else None)
+            if found != expected:
+                raise IdentityError(
+                    f"expected GitHub workflow {claim} {expected!r}, found {found!r}",
+                    field=f"extensions.{legacy}",
+                )
 
 
 @dataclass(frozen=True)

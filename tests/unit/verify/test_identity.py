@@ -11,6 +11,8 @@ from cryptography import x509
 from sigstack.verify import (
     AllOf,
     AnyOf,
+    Extension,
+    GitHubWorkflow,
     Identity,
     IdentityError,
     IdentityRegex,
@@ -88,3 +90,28 @@ def test_issuer_only(leaf: x509.Certificate) -> None:
     with pytest.raises(IdentityError, match="OIDC issuer"):
         Issuer(ISSUER + "/").verify(leaf)
     AllOf([Issuer(ISSUER), IdentityRegex(r"https://github\.com/.*", ".*")]).verify(leaf)
+
+
+def test_github_workflow_claims(leaf: x509.Certificate) -> None:
+    repo = "sigstore-conformance/extremely-dangerous-public-oidc-beacon"
+    GitHubWorkflow(
+        repository=repo,
+        ref="refs/heads/main",
+        sha="c7b3dfb335f051e1c86bda4c716fac97df62ad81",
+        trigger="workflow_dispatch",
+        name="Extremely dangerous OIDC beacon",
+    ).verify(leaf)
+    with pytest.raises(IdentityError, match="repository"):
+        GitHubWorkflow(repository=repo + "x").verify(leaf)
+    with pytest.raises(IdentityError, match="ref"):
+        GitHubWorkflow(repository=repo, ref="refs/heads/evil").verify(leaf)
+    with pytest.raises(ValueError, match="at least one"):
+        GitHubWorkflow()
+
+
+def test_single_extension(leaf: x509.Certificate) -> None:
+    Extension("1.3.6.1.4.1.57264.1.22", "public").verify(leaf)
+    with pytest.raises(IdentityError, match=r"1\.22"):
+        Extension("1.3.6.1.4.1.57264.1.22", "private").verify(leaf)
+    with pytest.raises(IdentityError):
+        Extension("1.3.6.1.4.1.57264.1.24", "x").verify(leaf)

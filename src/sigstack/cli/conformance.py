@@ -5,11 +5,13 @@ The harness (``/work/shared/specs/conformance.md`` §1) reads only the exit code
     sigstack-conformance verify-bundle [--staging] --bundle B \\
         (--key K | --certificate-identity I --certificate-oidc-issuer U) \\
         [--trusted-root TR] FILE_OR_sha256:HEX
+    sigstack-conformance sign-bundle [--staging] [--in-toto] --identity-token JWT \\
+        --bundle OUT [--trusted-root TR] [--signing-config SC] FILE
 
 Exit 0 = verified; a refusal prints ``sigstack-conformance: error [CODE]: reason`` on
-stderr and exits 1; usage errors exit 2. Without ``--trusted-root`` the embedded
-public-good root is used (``--staging``: the staging root; see ``sigstack/trust/``).
-Verification runs at the real time (:func:`sigstack.clock.utc_now`).
+stderr and exits 1; usage errors exit 2. Without ``--trusted-root`` (``--signing-config``)
+the embedded public-good root (signing config) is used, with ``--staging`` the staging
+one (``sigstack/trust/``). Time is the real clock (:func:`sigstack.clock.utc_now`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from pathlib import Path
 
 from sigstack.clock import utc_now
 from sigstack.errors import Error
+from sigstack.sign import Signer, SigningContext
 from sigstack.verify import (
     Digest,
     Identity,
@@ -40,6 +43,7 @@ from sigstack.verify import (
 
 __all__ = ["build_parser", "main"]
 
+IN_TOTO = "application/vnd.in-toto+json"
 _DIGEST = re.compile(r"^sha256:[0-9a-fA-F]{64}$")
 
 
@@ -59,15 +63,21 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--trusted-root", type=Path, help="TrustedRoot JSON to use instead")
     verify.add_argument("input", metavar="FILE_OR_DIGEST", help="artifact path or sha256:HEX")
     verify.set_defaults(handler=_verify_bundle)
-    sign = commands.add_parser("sign-bundle", help="sign an artifact (not implemented yet)")
-    sign.add_argument("rest", nargs=argparse.REMAINDER)
+    sign = commands.add_parser("sign-bundle", help="sign an artifact into a bundle")
+    sign.add_argument("--staging", action="store_true", help="use the staging instance")
+    sign.add_argument("--in-toto", action="store_true", help="FILE is an in-toto statement")
+    sign.add_argument("--identity-token", required=True, help="raw OIDC JWT")
+    sign.add_argument("--bundle", type=Path, required=True, help="where to write the bundle")
+    sign.add_argument("--trusted-root", type=Path, help="TrustedRoot JSON")
+    sign.add_argument("--signing-config", type=Path, help="SigningConfig v0.2 JSON")
+    sign.add_argument("input", type=Path, metavar="FILE", help="artifact or statement")
     sign.set_defaults(handler=_sign_bundle)
     return parser
 
 
-def _default_root(staging: bool) -> bytes:
-    """The embedded public-good (or staging) TrustedRoot."""
-    name = "staging.trusted_root.json" if staging else "public-good.trusted_root.json"
+def _embedded(staging: bool, kind: str) -> bytes:
+    """An embedded public-good (or staging) ``trusted_root.json`` / ``signing_config.v0.2.json``."""
+    name = f"{'staging' if staging else 'public-good'}.{kind}.json"
     return resources.files("sigstack").joinpath("trust", name).read_bytes()
 
 
@@ -95,7 +105,9 @@ def _check_subject(result: VerificationResult, artifact: bytes | Digest) -> None
 def _verify_bundle(args: argparse.Namespace) -> int:
     """Verify ``--bundle`` over the input; raise on any failure."""
     root_bytes = (
-        args.trusted_root.read_bytes() if args.trusted_root else _default_root(args.staging)
+        args.trusted_root.read_bytes()
+        if args.trusted_root
+        else _embedded(args.staging, "trusted_root")
     )
     root = load_trusted_root(root_bytes)
     bundle = load_bundle(args.bundle.read_bytes())
@@ -115,9 +127,23 @@ def _verify_bundle(args: argparse.Namespace) -> int:
 
 
 def _sign_bundle(args: argparse.Namespace) -> int:
-    """Placeholder until signing is wired to the protocol."""
-    print("sigstack-conformance: sign-bundle is not implemented yet", file=sys.stderr)
-    return 2
+    """Sign FILE (a DSSE in-toto envelope with ``--in-toto``) and write the bundle JSON."""
+    root = json.loads(
+        args.trusted_root.read_bytes()
+        if args.trusted_root
+        else _embedded(args.staging, "trusted_root")
+    )
+    config = json.loads(
+        args.signing_config.read_bytes()
+        if args.signing_config
+        else _embedded(args.staging, "signing_config.v0.2")
+    )
+    context = SigningContext.from_parts(root, config, now=utc_now())
+    signer = Signer(context, args.identity_token, clock=utc_now)
+    data = args.input.read_bytes()
+    bundle = signer.sign_dsse(IN_TOTO, data) if args.in_toto else signer.sign_artifact(data)
+    args.bundle.write_text(json.dumps(bundle, indent=2) + "\n")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -12,8 +12,8 @@ import sys
 from collections.abc import Sequence
 
 from sigstack import __version__
+from sigstack.cli import blob, oidc, rotate, serve, trust, up
 from sigstack.cli import log as log_cmd
-from sigstack.cli import oidc, rotate, serve, trust, up
 from sigstack.errors import Error
 
 __all__ = ["build_parser", "main"]
@@ -32,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     up.register(commands)
     rotate.register(commands)
     trust.register(commands)
+    blob.register(commands)
     return parser
 
 

@@ -1,0 +1,107 @@
+"""``sigstack sign-blob`` then ``sigstack verify-blob`` against a live ``sigstack up``.
+
+Trust comes from ``$SIGSTACK_HOME/trust_config.json`` (the stack's data directory); a
+tampered file is refused with the reason; ``--json`` reports the proven identity.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sigstack.testing.service import ServiceProcess
+from sigstack.testing.stack import start_stack
+
+EMAIL = "blob@example.com"
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, ServiceProcess]]:
+    root = tmp_path_factory.mktemp("blob")
+    server = start_stack(root / "data", output=root / "up.log")
+    try:
+        yield root, server
+    finally:
+        server.stop()
+
+
+def _sigstack(data: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("SIGSTORE_")}
+    environ |= {"SIGSTACK_HOME": str(data), **env}
+    return subprocess.run(
+        [sys.executable, "-m", "sigstack", *args],
+        capture_output=True, text=True, timeout=120, env=environ,
+    )  # fmt: skip
+
+
+def _token(data: Path) -> str:
+    out = _sigstack(data, "oidc", "token", "--email", EMAIL, "--data-dir", str(data))
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip()
+
+
+@pytest.mark.parametrize("version", ["1", "2"])
+def test_sign_blob_then_verify_blob(live: tuple[Path, ServiceProcess], version: str) -> None:
+    root, server = live
+    data = server.data_dir
+    artifact = root / f"artifact-v{version}.txt"
+    artifact.write_bytes(b"hello sigstack\n")
+    signed = _sigstack(
+        data, "sign-blob", str(artifact), "--rekor-version", version,
+        SIGSTORE_IDENTITY_TOKEN=_token(data),
+    )  # fmt: skip
+    assert signed.returncode == 0, signed.stderr
+    bundle = artifact.with_name(artifact.name + ".sigstore.json")
+    assert bundle.exists()
+    issuer = f"{server.url}/oidc"
+    who = ["--certificate-identity", EMAIL, "--certificate-oidc-issuer", issuer]
+    verified = _sigstack(data, "verify-blob", str(artifact), "--bundle", str(bundle), *who)
+    assert verified.returncode == 0, verified.stderr
+    assert f"identity: {EMAIL}" in verified.stdout
+    as_json = _sigstack(
+        data, "verify-blob", str(artifact), "--bundle", str(bundle), "--json",
+        "--certificate-identity-regexp", r".*@example\.com",
+        "--certificate-oidc-issuer", issuer,
+        "--trust-config", str(data / "trust_config.json"),
+    )  # fmt: skip
+    assert as_json.returncode == 0, as_json.stderr
+    report = json.loads(as_json.stdout)
+    assert report["identity"] == EMAIL and report["issuer"] == issuer
+    assert report["checks"] and report["verifiedTimes"]
+    tampered = root / "tampered.txt"
+    tampered.write_bytes(b"hello sigstack!\n")
+    refused = _sigstack(data, "verify-blob", str(tampered), "--bundle", str(bundle), *who)
+    assert refused.returncode == 1
+    assert re.search(r"messageDigest|signature", refused.stderr), refused.stderr
+
+
+def test_wrong_identity_is_refused(live: tuple[Path, ServiceProcess]) -> None:
+    root, server = live
+    data = server.data_dir
+    artifact = root / "other.txt"
+    artifact.write_bytes(b"other\n")
+    token = _token(data)
+    signed = _sigstack(data, "sign-blob", str(artifact), "--identity-token", token)
+    assert signed.returncode == 0, signed.stderr
+    refused = _sigstack(
+        data, "verify-blob", str(artifact), "--bundle", str(artifact) + ".sigstore.json",
+        "--certificate-identity", "mallory@example.com",
+        "--certificate-oidc-issuer", f"{server.url}/oidc",
+    )  # fmt: skip
+    assert refused.returncode == 1
+    assert "mallory@example.com" in refused.stderr
+
+
+def test_sign_blob_without_token_fails(tmp_path: Path) -> None:
+    artifact = tmp_path / "a.txt"
+    artifact.write_bytes(b"a")
+    out = _sigstack(tmp_path, "sign-blob", str(artifact))
+    assert out.returncode == 1
+    assert "identity token" in out.stderr

@@ -105,3 +105,22 @@ def test_sign_blob_without_token_fails(tmp_path: Path) -> None:
     out = _sigstack(tmp_path, "sign-blob", str(artifact))
     assert out.returncode == 1
     assert "identity token" in out.stderr
+
+
+def test_verify_blob_dsse_subject(tmp_path: Path) -> None:
+    cases = Path("/work/shared/conformance/bundle-verify")
+    case = cases / "rekor2-dsse-happy-path"
+    argv = [
+        "verify-blob", str(cases / "a.txt"), "--bundle", str(case / "bundle.sigstore.json"),
+        "--certificate-identity-regexp", ".*",
+        "--certificate-oidc-issuer-regexp", ".*",
+        "--trusted-root", str(case / "trusted_root.json"),
+    ]  # fmt: skip
+    ok = _sigstack(tmp_path, *argv)
+    assert ok.returncode == 0, ok.stderr
+    other = tmp_path / "other.txt"
+    other.write_bytes(b"not a subject\n")
+    argv[1] = str(other)
+    refused = _sigstack(tmp_path, *argv)
+    assert refused.returncode == 1
+    assert "not a subject" in refused.stderr

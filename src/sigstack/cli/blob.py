@@ -4,7 +4,8 @@
 ``$SIGSTACK_HOME/trust_config.json``) for the identity of ``--identity-token`` (or
 ``$SIGSTORE_IDENTITY_TOKEN``) and writes ``FILE.sigstore.json``. ``verify-blob FILE
 --bundle B`` checks the bundle against a trusted root for an identity policy (exact or
-regular expressions) or a managed ``--key``, and prints the checks and the proven identity
+regular expressions) or a managed ``--key`` (a DSSE bundle: FILE must be a subject of its
+in-toto statement), and prints the checks and the proven identity
 (``--json``: as JSON). Refusals reach ``main``'s one ``except Error``: exit 1 with the reason.
 """
 
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from sigstack.cli._common import default_data_dir
+from sigstack.cli.conformance import check_subject
 from sigstack.clock import utc_now
 from sigstack.errors import AuthenticationError, FormatError
 from sigstack.sign import Signer, SigningContext
@@ -148,5 +150,11 @@ def _verify_blob(args: argparse.Namespace) -> int:
     verifier = Verifier(load_trusted_root(root_bytes), clock=utc_now)
     policy = _policy(args)
     bundle = load_bundle(args.bundle.read_bytes())
-    _render(verifier.verify_artifact(bundle, args.file.read_bytes(), policy), args)
+    artifact = args.file.read_bytes()
+    if bundle.dsse_envelope is not None:  # an in-toto statement: FILE must be a subject
+        result = verifier.verify_dsse(bundle, policy)
+        check_subject(result, artifact)
+    else:
+        result = verifier.verify_artifact(bundle, artifact, policy)
+    _render(result, args)
     return 0

@@ -41,7 +41,7 @@ from sigstack.verify import (
     load_trusted_root,
 )
 
-__all__ = ["build_parser", "main"]
+__all__ = ["build_parser", "check_subject", "main"]
 
 IN_TOTO = "application/vnd.in-toto+json"
 _DIGEST = re.compile(r"^sha256:[0-9a-fA-F]{64}$")
@@ -88,7 +88,7 @@ def _artifact(value: str) -> bytes | Digest:
     return Path(value).read_bytes()
 
 
-def _check_subject(result: VerificationResult, artifact: bytes | Digest) -> None:
+def check_subject(result: VerificationResult, artifact: bytes | Digest) -> None:
     """For an in-toto DSSE bundle, the input must be one of the statement's subjects."""
     digest = artifact.value if isinstance(artifact, Digest) else hashlib.sha256(artifact).digest()
     try:
@@ -119,7 +119,7 @@ def _verify_bundle(args: argparse.Namespace) -> int:
     artifact = _artifact(args.input)
     verifier = Verifier(root, clock=utc_now)
     if bundle.dsse_envelope is not None:
-        _check_subject(verifier.verify_dsse(bundle, policy), artifact)
+        check_subject(verifier.verify_dsse(bundle, policy), artifact)
     else:
         verifier.verify_artifact(bundle, artifact, policy)
     print("OK", file=sys.stderr)

@@ -155,17 +155,12 @@ def decode_json(response: httpx.Response) -> object:
         ) from exc
 
 
-class Closing:
-    _http: HttpClient
-
-    @property
-    def base_url(self) -> str:
-        """The log's URL, without a trailing slash."""
-        return self._http.base_url
+class ContextClosing:
+    """``with Client(...) as client:`` closes the client on exit; subclasses define close()."""
 
     def close(self) -> None:
         """Release the connection pool."""
-        self._http.close()
+        raise NotImplementedError
 
     def __enter__(self) -> Self:
         return self
@@ -177,3 +172,16 @@ class Closing:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+class Closing(ContextClosing):
+    _http: HttpClient
+
+    @property
+    def base_url(self) -> str:
+        """The log's URL, without a trailing slash."""
+        return self._http.base_url
+
+    def close(self) -> None:
+        """Release the connection pool."""
+        self._http.close()

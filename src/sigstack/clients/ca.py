@@ -16,15 +16,13 @@ documented shape is a :class:`~sigstack.errors.FormatError`; messages keep the s
 from __future__ import annotations
 
 import base64
-from types import TracebackType
-from typing import Self
 from urllib.parse import urljoin
 
 import httpx
 from cryptography import x509
 
 from sigstack import __version__
-from sigstack.clients._http import DEFAULT_TIMEOUT, _server_message, decode_json
+from sigstack.clients._http import DEFAULT_TIMEOUT, ContextClosing, _server_message, decode_json
 from sigstack.errors import AuthenticationError, Error, FormatError, NetworkError
 
 __all__ = ["CAClient", "post"]
@@ -50,7 +48,7 @@ def post(
     raise error
 
 
-class CAClient:
+class CAClient(ContextClosing):
     """``POST /api/v2/signingCert`` of a Fulcio-compatible CA (sigstore-clients.md §4)."""
 
     def __init__(
@@ -80,17 +78,6 @@ class CAClient:
     def close(self) -> None:
         """Release the connection pool."""
         self._client.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def _parse_chain(value: object) -> list[x509.Certificate]:

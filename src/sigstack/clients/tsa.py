@@ -11,13 +11,11 @@ a body that is not a ``TimeStampResp`` is a :class:`~sigstack.errors.FormatError
 
 from __future__ import annotations
 
-from types import TracebackType
-from typing import Self
-
 import httpx
 import rfc3161_client
 
 from sigstack import __version__
+from sigstack.clients._http import ContextClosing
 from sigstack.clients.ca import post
 from sigstack.errors import FormatError
 
@@ -27,7 +25,7 @@ __all__ = ["TSA_TIMEOUT", "TSAClient"]
 TSA_TIMEOUT = 5.0
 
 
-class TSAClient:
+class TSAClient(ContextClosing):
     """One timestamp authority at ``url`` (the full endpoint, e.g. ``…/api/v1/timestamp``)."""
 
     def __init__(
@@ -62,14 +60,3 @@ class TSAClient:
     def close(self) -> None:
         """Release the connection pool."""
         self._client.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

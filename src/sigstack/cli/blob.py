@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 from pathlib import Path
 from typing import Any
 
-from sigstack.cli._common import default_data_dir
+from sigstack.cli._identity import add_identity_arguments, identity_token
+from sigstack.cli._trust import add_trust_arguments, signing_context, trusted_root
 from sigstack.cli.conformance import check_subject
 from sigstack.clock import utc_now
-from sigstack.errors import AuthenticationError, FormatError
-from sigstack.sign import Signer, SigningContext
+from sigstack.errors import FormatError
+from sigstack.sign import Signer
 from sigstack.verify import (
     Identity,
     IdentityRegex,
@@ -30,7 +30,6 @@ from sigstack.verify import (
     VerificationResult,
     Verifier,
     load_bundle,
-    load_trusted_root,
 )
 
 __all__ = ["register"]
@@ -52,8 +51,8 @@ def register(commands: Any) -> None:
     sign = commands.add_parser("sign-blob", help="sign a file into a Sigstore bundle")
     sign.add_argument("file", type=Path, metavar="FILE", help="the artifact to sign")
     sign.add_argument("--bundle", type=Path, help="output (default FILE.sigstore.json)")
-    sign.add_argument("--identity-token", help="OIDC JWT (default $SIGSTORE_IDENTITY_TOKEN)")
-    sign.add_argument("--trust-config", type=Path, help="ClientTrustConfig JSON")
+    add_identity_arguments(sign)
+    add_trust_arguments(sign, signing=True)
     sign.add_argument("--rekor-version", type=int, choices=(1, 2), help="log API version")
     sign.set_defaults(handler=_sign_blob)
 
@@ -67,33 +66,14 @@ def register(commands: Any) -> None:
     issuer.add_argument("--certificate-oidc-issuer", help="exact expected OIDC issuer")
     issuer.add_argument("--certificate-oidc-issuer-regexp", help="issuer regular expression")
     verify.add_argument("--key", type=Path, help="PEM public key of a managed-key bundle")
-    trust = verify.add_mutually_exclusive_group()
-    trust.add_argument("--trust-config", type=Path, help="ClientTrustConfig JSON")
-    trust.add_argument("--trusted-root", type=Path, help="TrustedRoot JSON")
+    add_trust_arguments(verify, signing=False)
     verify.add_argument("--json", action="store_true", help="print the result as JSON")
     verify.set_defaults(handler=_verify_blob)
 
 
-def _trust_config(path: Path | None) -> dict[str, Any]:
-    """The ClientTrustConfig at ``path`` (default ``$SIGSTACK_HOME/trust_config.json``)."""
-    path = path or default_data_dir() / "trust_config.json"
-    try:
-        document = json.loads(path.read_bytes())
-    except (OSError, ValueError) as exc:
-        raise FormatError(f"cannot read the trust config: {exc}", field=str(path)) from exc
-    if not isinstance(document, dict):
-        raise FormatError("expected a ClientTrustConfig object", field=str(path))
-    return document
-
-
 def _sign_blob(args: argparse.Namespace) -> int:
-    token = args.identity_token or os.environ.get("SIGSTORE_IDENTITY_TOKEN")
-    if not token:
-        raise AuthenticationError("no identity token: --identity-token or SIGSTORE_IDENTITY_TOKEN")
-    now = utc_now()
-    context = SigningContext.from_trust_config(
-        _trust_config(args.trust_config), now=now, rekor_version=args.rekor_version
-    )
+    token = identity_token(args)
+    context = signing_context(args, now=utc_now(), rekor_version=args.rekor_version)
     bundle = Signer(context, token, clock=utc_now).sign_artifact(args.file.read_bytes())
     out: Path = args.bundle or args.file.with_name(args.file.name + ".sigstore.json")
     out.write_text(json.dumps(bundle, indent=2) + "\n")
@@ -143,11 +123,7 @@ def _render(result: VerificationResult, args: argparse.Namespace) -> None:
 
 
 def _verify_blob(args: argparse.Namespace) -> int:
-    if args.trusted_root is not None:
-        root_bytes = args.trusted_root.read_bytes()
-    else:
-        root_bytes = json.dumps(_trust_config(args.trust_config).get("trustedRoot")).encode()
-    verifier = Verifier(load_trusted_root(root_bytes), clock=utc_now)
+    verifier = Verifier(trusted_root(args), clock=utc_now)
     policy = _policy(args)
     bundle = load_bundle(args.bundle.read_bytes())
     artifact = args.file.read_bytes()

@@ -1,45 +1,56 @@
 """Entry point of the ``sigstack`` command: build the parser, dispatch, map errors to exit codes.
 
 Each subcommand module exposes ``register(subparsers)``; its handler returns an
-exit status. One ``except Error`` turns every refusal into one clear line on
-stderr and exit status 1 (sigstore-python's ``_cli.py`` habit).
+exit status. Only the module of the command being run is imported (``COMMANDS``), so
+``sigstack sign-blob`` does not pay for the servers' imports; ``--help`` and an
+unknown command load them all. One ``except Error`` turns every refusal into one
+clear line on stderr and exit status 1 (sigstore-python's ``_cli.py`` habit).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 
 from sigstack import __version__
-from sigstack.cli import blob, oidc, rotate, serve, trust, up
-from sigstack.cli import log as log_cmd
 from sigstack.errors import Error
 
-__all__ = ["build_parser", "main"]
+__all__ = ["COMMANDS", "build_parser", "main"]
+
+#: command name → the module of ``sigstack.cli`` that registers it (in ``--help`` order).
+COMMANDS: dict[str, str] = {
+    "serve": "serve",
+    "up": "up",
+    "log": "log",
+    "oidc": "oidc",
+    "rotate": "rotate",
+    "trust": "trust",
+    "sign-blob": "blob",
+    "verify-blob": "blob",
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full ``sigstack`` argument parser."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The ``sigstack`` argument parser: with ``command`` (a key of :data:`COMMANDS`) only
+    that command's module is imported and registered, otherwise every one."""
     parser = argparse.ArgumentParser(
         prog="sigstack", description="A whole private Sigstore in one Python package."
     )
     parser.add_argument("--version", action="version", version=f"sigstack {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    serve.register(commands)
-    log_cmd.register(commands)
-    oidc.register(commands)
-    up.register(commands)
-    rotate.register(commands)
-    trust.register(commands)
-    blob.register(commands)
+    wanted = [COMMANDS[command]] if command in COMMANDS else list(dict.fromkeys(COMMANDS.values()))
+    for name in wanted:
+        importlib.import_module(f"sigstack.cli.{name}").register(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(arguments[0] if arguments else None)
+    args = parser.parse_args(arguments)
     try:
         status: int = args.handler(args)
     except Error as exc:

@@ -86,6 +86,7 @@ __all__ = [
     "SCTError",
     "SignatureMismatchError",
     "TimestampError",
+    "TrustedRoot",
     "TrustedRootError",
     "UnsafeNoIdentityCheck",
     "VerificationFailure",

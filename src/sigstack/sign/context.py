@@ -31,6 +31,7 @@ class SigningContext:
     rekor_version: int  # 1 or 2
     tsa_urls: Sequence[str]
     ct_keys: Sequence[CTKey]
+    oidc_url: str | None = None  # the identity provider to ask for a token (``oidcUrls``)
 
     def __post_init__(self) -> None:
         if self.rekor_version not in (1, 2):
@@ -76,10 +77,12 @@ class SigningContext:
             wanted = f"Rekor v{rekor_version}" if rekor_version else "Rekor v1 or v2"
             raise FormatError(f"no valid {wanted} log in the signing config", field="rekorTlogUrls")
         tsas = select_services(signing_config, "tsaUrls", {1}, now, "tsaConfig")
+        oidcs = select_services(signing_config, "oidcUrls", {1}, now)
         return cls(
             ca_url=cas[0].url,
             rekor_url=tlogs[0].url,
             rekor_version=tlogs[0].major_api_version,
             tsa_urls=tuple(t.url for t in tsas),
             ct_keys=tuple(ct_keys(parse_trusted_root(json.dumps(trusted_root)))),
+            oidc_url=oidcs[0].url if oidcs else None,
         )

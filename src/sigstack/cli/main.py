@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "trust": "trust",
     "sign-blob": "blob",
     "verify-blob": "blob",
+    "demo": "demo",
 }
 
 

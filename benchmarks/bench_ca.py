@@ -21,16 +21,13 @@ from __future__ import annotations
 import argparse
 import base64
 import json
-import re
-import resource
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
-from _common import WORK, machine
+from _common import WORK, machine, run_wrk, wrk_binary
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -117,9 +114,7 @@ def main() -> None:
     parser.add_argument("--bodies", type=int, default=4000)
     parser.add_argument("--server-arg", action="append", default=[], help="extra serve ca flag")
     args = parser.parse_args()
-    wrk = shutil.which("wrk")
-    if wrk is None:
-        raise SystemExit("wrk is not installed: run `make system-deps` (apt-get install wrk)")
+    wrk_binary()
     work = WORK / "ca"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
@@ -150,16 +145,10 @@ def main() -> None:
         load_before = Path("/proc/loadavg").read_text().split()[0]
         before = ct_size(ca.url)
         cpu0 = cpu_seconds(ca.process.pid)
-        ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-        t0 = time.perf_counter()
-        out = subprocess.run(
-            [wrk, "-t", str(args.threads), "-c", str(args.connections), "-d", f"{args.seconds}s",
-             "--timeout", "10s", "-s", str(work / "post.lua"), ca.url, "--", str(bodies),
-             str(work / "token")],
-            capture_output=True, text=True, check=True,
-        ).stdout  # fmt: skip
-        elapsed = time.perf_counter() - t0
-        ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        run = run_wrk(
+            threads=args.threads, connections=args.connections, seconds=args.seconds,
+            script=work / "post.lua", url=ca.url, script_args=(str(bodies), str(work / "token")),
+        )  # fmt: skip
         cpu1 = cpu_seconds(ca.process.pid)
         server_cpu, workers_cpu = cpu1[0] - cpu0[0], cpu1[1] - cpu0[1]
         issued = ct_size(ca.url) - before
@@ -167,28 +156,24 @@ def main() -> None:
         if ca is not None:
             ca.stop()
         oidc.stop()
-    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
-    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    failed = int(non2xx.group(1)) if non2xx else 0
-    wrk_cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
-    latency = re.search(r"Latency\s+(\S+)\s+(\S+)\s+(\S+)", out)
+    elapsed = run.elapsed
     print(f"machine: {machine()}")
     print(
         f"ca issuance: wrk -t{args.threads} -c{args.connections} -d{args.seconds}s"
         " POST /api/v2/signingCert (CSR, Bearer token)"
     )
-    ok = total - failed  # answered 200 within the run (wrk's count)
+    ok = run.ok  # answered 200 within the run (wrk's count)
     print(
         f"  {ok:,} certificates received in {elapsed:.1f} s = {ok / elapsed:,.0f} certificates/s"
-        f" ({total:,} requests, {failed} non-2xx; CT log grew by {issued:,},"
+        f" ({run.total:,} requests, {run.failed} non-2xx; CT log grew by {issued:,},"
         " counting requests still in flight when wrk stopped)"
     )
-    if latency:
-        print(f"  latency avg {latency.group(1)}, stdev {latency.group(2)}, max {latency.group(3)}")
+    if run.latency:
+        print(run.latency_line())
     print(
         f"  CPU: server {server_cpu:.1f} s + workers {workers_cpu:.1f} s"
         f" ({(server_cpu + workers_cpu) / max(ok, 1) * 1000:.2f} ms/certificate),"
-        f" wrk {wrk_cpu:.1f} s, over {elapsed:.1f} s wall; load average before:"
+        f" wrk {run.wrk_cpu:.1f} s, over {elapsed:.1f} s wall; load average before:"
         f" {load_before}"
     )
 

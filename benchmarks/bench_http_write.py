@@ -15,15 +15,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
-import resource
 import shutil
-import subprocess
-import time
 from pathlib import Path
 
 import httpx
-from _common import WORK, machine, start_server
+from _common import WORK, machine, run_wrk, start_server, wrk_binary
 
 from sigstack.testing.tlog import Signer, hashedrekord_v2
 
@@ -70,9 +66,7 @@ def main() -> None:
     parser.add_argument("--bodies", type=int, default=120_000)
     parser.add_argument("--server-arg", action="append", default=[], help="extra serve flag")
     args = parser.parse_args()
-    wrk = shutil.which("wrk")
-    if wrk is None:
-        raise SystemExit("wrk is not installed: run `make system-deps` (apt-get install wrk)")
+    wrk_binary()
     work = WORK / "http-write"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
@@ -82,54 +76,33 @@ def main() -> None:
     proc, url = start_server(work / "data", *args.server_arg)
     try:
         before = httpx.get(url + "/api/v2/checkpoint").text.splitlines()[1]
-        ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-        t0 = time.perf_counter()
-        out = subprocess.run(
-            [
-                wrk,
-                "-t",
-                str(args.threads),
-                "-c",
-                str(args.connections),
-                "-d",
-                f"{args.seconds}s",
-                "--timeout",
-                "10s",
-                "-s",
-                str(work / "post.lua"),
-                url,
-                "--",
-                str(bodies),
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-        elapsed = time.perf_counter() - t0
-        ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        run = run_wrk(
+            threads=args.threads,
+            connections=args.connections,
+            seconds=args.seconds,
+            script=work / "post.lua",
+            url=url,
+            script_args=(str(bodies),),
+        )
         after = httpx.get(url + "/api/v2/checkpoint").text.splitlines()[1]
         server_cpu = Path(f"/proc/{proc.pid}/stat").read_text().split()
         server_cpu_s = (int(server_cpu[13]) + int(server_cpu[14])) / 100
     finally:
         proc.terminate()
         proc.wait(30)
-    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
-    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    failed = int(non2xx.group(1)) if non2xx else 0
     accepted = int(after) - int(before)
-    wrk_cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
-    latency = re.search(r"Latency\s+(\S+)\s+(\S+)\s+(\S+)", out)
+    elapsed = run.elapsed
     print(f"machine: {machine()}")
     print(
         f"http write: wrk -t{args.threads} -c{args.connections} -d{args.seconds}s POST /api/v2/log/entries"
     )
     print(
         f"  {accepted:,} entries accepted (201) in {elapsed:.1f} s = {accepted / elapsed:,.0f} entries/s"
-        f" ({total:,} requests, {failed} non-2xx)"
+        f" ({run.total:,} requests, {run.failed} non-2xx)"
     )
-    if latency:
-        print(f"  latency avg {latency.group(1)}, stdev {latency.group(2)}, max {latency.group(3)}")
-    print(f"  CPU: server {server_cpu_s:.1f} s, wrk {wrk_cpu:.1f} s over {elapsed:.1f} s wall")
+    if run.latency:
+        print(run.latency_line())
+    print(f"  CPU: server {server_cpu_s:.1f} s, wrk {run.wrk_cpu:.1f} s over {elapsed:.1f} s wall")
 
 
 if __name__ == "__main__":

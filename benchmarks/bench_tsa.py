@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import resource
 import shlex
 import shutil
 import subprocess
@@ -24,7 +23,7 @@ import time
 from pathlib import Path
 
 import httpx
-from _common import WORK, machine
+from _common import WORK, machine, run_wrk, wrk_binary
 from rfc3161_client import HashAlgorithm, TimestampRequestBuilder
 
 from sigstack.testing.service import free_port
@@ -93,9 +92,7 @@ def main() -> None:
         help="how to start the server (flags are appended)",
     )
     args = parser.parse_args()
-    wrk = shutil.which("wrk")
-    if wrk is None:
-        raise SystemExit("wrk is not installed: run `make system-deps` (apt-get install wrk)")
+    wrk_binary()
     work = WORK / "tsa"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
@@ -108,36 +105,29 @@ def main() -> None:
     proc, url = start_tsa(work / "data", shlex.split(args.command), work / "server.log")
     try:
         check_one(url, work, query)
-        ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-        t0 = time.perf_counter()
-        wrk_cmd = [wrk, "-t", str(args.threads), "-c", str(args.connections),
-                   "-d", f"{args.seconds}s", "--timeout", "10s", "-s", str(work / "post.lua"),
-                   url + "/api/v1/timestamp"]  # fmt: skip
-        out = subprocess.run(
-            wrk_cmd, capture_output=True, text=True, check=True, env={"TSA_QUERY": str(query)}
-        ).stdout
-        elapsed = time.perf_counter() - t0
-        ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        run = run_wrk(
+            threads=args.threads, connections=args.connections, seconds=args.seconds,
+            script=work / "post.lua", url=url + "/api/v1/timestamp",
+            env={"TSA_QUERY": str(query)},
+        )  # fmt: skip
         stat = Path(f"/proc/{proc.pid}/stat").read_text().split()
         server_cpu_s = (int(stat[13]) + int(stat[14])) / 100
     finally:
         proc.terminate()
         proc.wait(30)
-    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
-    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    failed = int(non2xx.group(1)) if non2xx else 0
-    ok = total - failed
-    wrk_cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
-    latency = re.search(r"Latency\s+(\S+)\s+(\S+)\s+(\S+)", out)
+    ok, elapsed = run.ok, run.elapsed
     print(f"machine: {machine()}")
-    print(f"tsa: {shlex.join(wrk_cmd[:-1])} POST /api/v1/timestamp (DER query, SHA-256, certReq)")
+    print(
+        f"tsa: wrk -t{args.threads} -c{args.connections} -d{args.seconds}s"
+        " POST /api/v1/timestamp (DER query, SHA-256, certReq)"
+    )
     print(
         f"  {ok:,} timestamps (200) in {elapsed:.1f} s = {ok / elapsed:,.0f} timestamps/s"
-        f" ({total:,} requests, {failed} non-2xx)"
+        f" ({run.total:,} requests, {run.failed} non-2xx)"
     )
-    if latency:
-        print(f"  latency avg {latency.group(1)}, stdev {latency.group(2)}, max {latency.group(3)}")
-    print(f"  CPU: server {server_cpu_s:.1f} s, wrk {wrk_cpu:.1f} s over {elapsed:.1f} s wall")
+    if run.latency:
+        print(run.latency_line())
+    print(f"  CPU: server {server_cpu_s:.1f} s, wrk {run.wrk_cpu:.1f} s over {elapsed:.1f} s wall")
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.created
 	touch $@
 
 # Real peer clients used as judges in tests, each in its own environment so their pins
-# never mix with ours (ARCHITECTURE §4): sigstore-python from PyPI.
+# never mix with ours (ARCHITECTURE §4): sigstore-python from PyPI, sigstore-js from npm.
 PEERS  ?= .peers
 SIGSTORE_PYTHON_VERSION ?= 4.5.1
 $(PEERS)/sigstore-python/.installed:
@@ -35,7 +35,13 @@ $(PEERS)/sigstore-python/.installed:
 	$(PEERS)/sigstore-python/bin/pip install --quiet sigstore==$(SIGSTORE_PYTHON_VERSION)
 	touch $@
 
-peers: $(PEERS)/sigstore-python/.installed
+# sigstore-js from npm, pinned by tests/peers/js/package-lock.json (`npm ci`).
+JS_PEER := tests/peers/js
+$(JS_PEER)/node_modules/.installed: $(JS_PEER)/package.json $(JS_PEER)/package-lock.json
+	cd $(JS_PEER) && npm ci --no-audit --no-fund
+	touch $@
+
+peers: $(PEERS)/sigstore-python/.installed $(JS_PEER)/node_modules/.installed
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
@@ -68,4 +74,4 @@ bench: install-test system-deps
 	$(PY) benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) $(PEERS) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) $(PEERS) $(JS_PEER)/node_modules .mypy_cache .ruff_cache .pytest_cache .hypothesis

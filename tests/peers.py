@@ -7,6 +7,7 @@ hide exactly the interoperability the test is there to prove.
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -20,3 +21,21 @@ def sigstore_python() -> Path:
     if not python.exists():
         pytest.fail(f"the sigstore-python judge is missing at {python}: run `make peers`")
     return python
+
+
+JS_PEER = Path(__file__).resolve().parent / "peers" / "js"
+
+
+def sigstore_js() -> tuple[str, Path]:
+    """``node`` and the sigstore-js judge's folder (``sign.mjs``, ``verify.mjs``).
+
+    The npm ``sigstore`` package pinned by ``tests/peers/js/package-lock.json``, installed
+    into that folder by ``make peers`` (``npm ci``).
+    """
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail("the sigstore-js judge needs node (>= 20.17) on PATH: install Node.js")
+    installed = JS_PEER / "node_modules" / "sigstore" / "package.json"
+    if not installed.exists():
+        pytest.fail(f"the sigstore-js judge is missing at {installed}: run `make peers`")
+    return node, JS_PEER

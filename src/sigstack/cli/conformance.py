@@ -17,7 +17,6 @@ one (``sigstack/trust/``). Time is the real clock (:func:`sigstack.clock.utc_now
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import re
@@ -33,15 +32,14 @@ from sigstack.verify import (
     Digest,
     Identity,
     ManagedKey,
-    MessageDigestError,
     VerificationFailure,
-    VerificationResult,
     Verifier,
     load_bundle,
     load_trusted_root,
 )
+from sigstack.verify.intoto import check_subject
 
-__all__ = ["build_parser", "check_subject", "main"]
+__all__ = ["build_parser", "main"]
 
 IN_TOTO = "application/vnd.in-toto+json"
 _DIGEST = re.compile(r"^sha256:[0-9a-fA-F]{64}$")
@@ -86,20 +84,6 @@ def _artifact(value: str) -> bytes | Digest:
     if _DIGEST.match(value) and not os.path.exists(value):
         return Digest("sha256", bytes.fromhex(value.removeprefix("sha256:")))
     return Path(value).read_bytes()
-
-
-def check_subject(result: VerificationResult, artifact: bytes | Digest) -> None:
-    """For an in-toto DSSE bundle, the input must be one of the statement's subjects."""
-    digest = artifact.value if isinstance(artifact, Digest) else hashlib.sha256(artifact).digest()
-    try:
-        statement = json.loads(result.payload or b"")
-        subjects = {
-            str(s.get("digest", {}).get("sha256", "")).lower() for s in statement["subject"]
-        }
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise MessageDigestError("the DSSE payload is not an in-toto statement") from exc
-    if digest.hex() not in subjects:
-        raise MessageDigestError(f"sha256:{digest.hex()} is not a subject of the statement")
 
 
 def _verify_bundle(args: argparse.Namespace) -> int:

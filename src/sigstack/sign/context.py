@@ -1,10 +1,11 @@
 """Where to sign and what to trust: :class:`SigningContext` (sigstore-clients.md §2.5, §6.6).
 
 Built from a ``ClientTrustConfig`` (``sigstack up`` writes ``DATA/trust_config.json``) or
-from a trusted root plus a signing config, the way sigstore-python selects services: the
-CA is ``caUrls`` selection ``[0]``, the log ``rekorTlogUrls`` selection ``[0]`` (Rekor v2
-preferred over v1 within an operator unless ``rekor_version`` forces one), and every
-selected TSA is asked. With Rekor v2 at least one TSA is required (§6.6).
+from a trusted root plus a signing config, the way sigstore-python selects services
+(:func:`sigstack.core.trust.signing_config.select`): the CA is ``caUrls`` selection
+``[0]``, the log ``rekorTlogUrls`` selection ``[0]`` (Rekor v2 preferred over v1 within an
+operator unless ``rekor_version`` forces one), and every selected TSA is asked. With
+Rekor v2 at least one TSA is required (§6.6).
 """
 
 from __future__ import annotations
@@ -16,10 +17,17 @@ from datetime import datetime
 from typing import Any
 
 from sigstack.core.trust.parse import parse_trusted_root
+from sigstack.core.trust.signing_config import parse_signing_config, select
 from sigstack.errors import FormatError
-from sigstack.sign._trust import CTKey, _object, ct_keys, select_services
+from sigstack.sign._trust import CTKey, ct_keys
 
 __all__ = ["SigningContext"]
+
+
+def _object(value: object, field: str) -> Mapping[str, Any]:
+    if not isinstance(value, dict):
+        raise FormatError(f"expected an object, found {value!r:.60}", field=field)
+    return value
 
 
 @dataclass(frozen=True)
@@ -68,21 +76,12 @@ class SigningContext:
         rekor_version: int | None = None,
     ) -> SigningContext:
         """From a parsed ``TrustedRoot`` and ``SigningConfig`` (§2.3, §2.5) at ``now``."""
-        cas = select_services(signing_config, "caUrls", {1}, now)
-        if not cas:
-            raise FormatError("no valid CA in the signing config", field="caUrls")
-        versions = {rekor_version} if rekor_version is not None else {1, 2}
-        tlogs = select_services(signing_config, "rekorTlogUrls", versions, now, "rekorTlogConfig")
-        if not tlogs:
-            wanted = f"Rekor v{rekor_version}" if rekor_version else "Rekor v1 or v2"
-            raise FormatError(f"no valid {wanted} log in the signing config", field="rekorTlogUrls")
-        tsas = select_services(signing_config, "tsaUrls", {1}, now, "tsaConfig")
-        oidcs = select_services(signing_config, "oidcUrls", {1}, now)
+        chosen = select(parse_signing_config(signing_config), now, rekor_version=rekor_version)
         return cls(
-            ca_url=cas[0].url,
-            rekor_url=tlogs[0].url,
-            rekor_version=tlogs[0].major_api_version,
-            tsa_urls=tuple(t.url for t in tsas),
+            ca_url=chosen.ca.url.rstrip("/"),
+            rekor_url=chosen.tlogs[0].url.rstrip("/"),
+            rekor_version=chosen.tlogs[0].major_api_version,
+            tsa_urls=tuple(t.url.rstrip("/") for t in chosen.tsas),
             ct_keys=tuple(ct_keys(parse_trusted_root(json.dumps(trusted_root)))),
-            oidc_url=oidcs[0].url if oidcs else None,
+            oidc_url=chosen.oidc.url.rstrip("/") if chosen.oidc else None,
         )

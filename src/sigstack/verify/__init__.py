@@ -58,6 +58,13 @@ from sigstack.verify.identity import (
     Issuer,
     UnsafeNoIdentityCheck,
 )
+from sigstack.verify.intoto import (
+    PredicateTypeError,
+    StatementError,
+    check_predicate_type,
+    check_subject,
+    statement_of,
+)
 from sigstack.verify.result import VerificationResult
 from sigstack.verify.verifier import Digest, ManagedKey, Verifier
 
@@ -82,9 +89,11 @@ __all__ = [
     "ManagedKey",
     "ManagedKeyError",
     "MessageDigestError",
+    "PredicateTypeError",
     "PromiseError",
     "SCTError",
     "SignatureMismatchError",
+    "StatementError",
     "TimestampError",
     "TrustedRoot",
     "TrustedRootError",
@@ -92,8 +101,11 @@ __all__ = [
     "VerificationFailure",
     "VerificationResult",
     "Verifier",
+    "check_predicate_type",
+    "check_subject",
     "load_bundle",
     "load_trusted_root",
+    "statement_of",
 ]
 
 

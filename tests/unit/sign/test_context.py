@@ -29,6 +29,7 @@ def _config(**changes: Any) -> dict[str, Any]:
         .public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     )
     signing = {
+        "mediaType": "application/vnd.dev.sigstore.signingconfig.v0.2+json",
         "caUrls": [_service("http://h:1")],
         "rekorTlogUrls": [_service("http://h:1"), _service("http://h:1/", 2)],
         "rekorTlogConfig": {"selector": "ANY"},

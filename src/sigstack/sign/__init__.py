@@ -2,11 +2,13 @@
 
 key → CSR → certificate (embedded SCT checked) → signature → timestamps → log entry →
 bundle v0.3 (sigstore-clients.md §4–§7; ARCHITECTURE §2: orchestrates ``clients`` and
-``core``).
+``core``). :class:`KeySigner` signs with a managed key instead (cosign ``--key``): no
+certificate, the bundle names the key by ``publicKey.hint``.
 """
 
 from sigstack.sign.bundle import BUNDLE_MEDIA_TYPE
 from sigstack.sign.context import SigningContext
+from sigstack.sign.key_signer import KeySigner
 from sigstack.sign.signer import Signer
 
-__all__ = ["BUNDLE_MEDIA_TYPE", "Signer", "SigningContext"]
+__all__ = ["BUNDLE_MEDIA_TYPE", "KeySigner", "Signer", "SigningContext"]

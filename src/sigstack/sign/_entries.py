@@ -4,31 +4,49 @@
   the certificate as base64 of its PEM; the DSSE envelope as a JSON **string**, no ``keyid``.
 * Rekor v2 ``hashedRekordRequestV002`` (§6.1), for DSSE too (sigstore-python ≥ 4.3): the
   digest is SHA-256(PAE(payloadType, payload)) and the signature the envelope's.
+
+The signer is the signing certificate, or a managed ECDSA P-256 public key (cosign ``--key``):
+v1 then holds the key's PEM SubjectPublicKeyInfo where the certificate's PEM would be, v2 a
+``publicKey`` verifier with the DER SPKI instead of ``x509Certificate``.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-from typing import Any
+from typing import Any, TypeAlias
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
-__all__ = ["dsse_envelope", "dsse_v1", "hashedrekord_v1", "hashedrekord_v2"]
+__all__ = ["SignerMaterial", "dsse_envelope", "dsse_v1", "hashedrekord_v1", "hashedrekord_v2"]
+
+#: Who the log records as the signer: a signing certificate, or a managed P-256 public key.
+SignerMaterial: TypeAlias = x509.Certificate | ec.EllipticCurvePublicKey
+_DER = serialization.Encoding.DER
+_SPKI = serialization.PublicFormat.SubjectPublicKeyInfo
 
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-def _pem_b64(certificate: x509.Certificate) -> str:
-    return _b64(certificate.public_bytes(serialization.Encoding.PEM))
+def _pem_b64(signer: SignerMaterial) -> str:
+    if isinstance(signer, x509.Certificate):
+        return _b64(signer.public_bytes(serialization.Encoding.PEM))
+    return _b64(signer.public_bytes(serialization.Encoding.PEM, _SPKI))
 
 
-def hashedrekord_v1(
-    certificate: x509.Certificate, digest: bytes, signature: bytes
-) -> dict[str, Any]:
+def _verifier(signer: SignerMaterial) -> dict[str, Any]:
+    if isinstance(signer, x509.Certificate):
+        material = {"x509Certificate": {"rawBytes": _b64(signer.public_bytes(_DER))}}
+    else:
+        material = {"publicKey": {"rawBytes": _b64(signer.public_bytes(_DER, _SPKI))}}
+    return {**material, "keyDetails": "PKIX_ECDSA_P256_SHA_256"}
+
+
+def hashedrekord_v1(certificate: SignerMaterial, digest: bytes, signature: bytes) -> dict[str, Any]:
     """``hashedrekord`` 0.0.1 over a SHA-256 ``digest`` (§5.1)."""
     return {
         "apiVersion": "0.0.1",
@@ -52,7 +70,7 @@ def dsse_envelope(payload_type: str, payload: bytes, signature: bytes) -> dict[s
     }
 
 
-def dsse_v1(certificate: x509.Certificate, envelope: dict[str, Any]) -> dict[str, Any]:
+def dsse_v1(certificate: SignerMaterial, envelope: dict[str, Any]) -> dict[str, Any]:
     """``dsse`` 0.0.1 with the envelope as a compact JSON string (§5.1)."""
     return {
         "apiVersion": "0.0.1",
@@ -66,20 +84,14 @@ def dsse_v1(certificate: x509.Certificate, envelope: dict[str, Any]) -> dict[str
     }
 
 
-def hashedrekord_v2(
-    certificate: x509.Certificate, digest: bytes, signature: bytes
-) -> dict[str, Any]:
+def hashedrekord_v2(certificate: SignerMaterial, digest: bytes, signature: bytes) -> dict[str, Any]:
     """``CreateEntryRequest`` with ``hashedRekordRequestV002`` (§6.1)."""
-    der = certificate.public_bytes(serialization.Encoding.DER)
     return {
         "hashedRekordRequestV002": {
             "digest": _b64(digest),
             "signature": {
                 "content": _b64(signature),
-                "verifier": {
-                    "x509Certificate": {"rawBytes": _b64(der)},
-                    "keyDetails": "PKIX_ECDSA_P256_SHA_256",
-                },
+                "verifier": _verifier(certificate),
             },
         }
     }

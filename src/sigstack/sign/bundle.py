@@ -8,11 +8,16 @@
 A Rekor v1 answer becomes a protobuf-JSON ``TransparencyLogEntry`` as sigstore-clients.md
 §5.3 describes (hex → bytes, SET → ``inclusionPromise``, note text → ``checkpoint.envelope``);
 a Rekor v2 answer (§6.3) is already one and is written back field for field.
+
+A managed-key bundle (cosign ``--key``) carries ``{"publicKey": {"hint"}}`` instead of
+``certificate``: the hint is base64(SHA-256(DER SubjectPublicKeyInfo)), as cosign writes it and
+as the conformance suite's managed-key bundles carry it; verifiers take the key out of band.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -28,6 +33,7 @@ __all__ = [
     "entry_from_v2",
     "logged_signature",
     "message_signature_bundle",
+    "public_key_hint",
 ]
 
 BUNDLE_MEDIA_TYPE = "application/vnd.dev.sigstore.bundle.v0.3+json"
@@ -101,11 +107,26 @@ def logged_signature(entry: dict[str, Any]) -> str:
     return content
 
 
+def public_key_hint(spki_der: bytes) -> str:
+    """The bundle's ``publicKey.hint`` for a managed key: base64(SHA-256(DER SPKI))."""
+    return _b64(hashlib.sha256(spki_der).digest())
+
+
 def _material(
-    certificate_der: bytes, tlog_entry: dict[str, Any], timestamps: Sequence[bytes]
+    certificate_der: bytes | None,
+    tlog_entry: dict[str, Any],
+    timestamps: Sequence[bytes],
+    hint: str | None,
 ) -> dict[str, Any]:
+    if (certificate_der is None) == (hint is None):
+        raise FormatError("a bundle carries exactly one of a certificate or a public-key hint")
+    signer = (
+        {"certificate": {"rawBytes": _b64(certificate_der)}}
+        if certificate_der is not None
+        else {"publicKey": {"hint": hint}}
+    )
     return {
-        "certificate": {"rawBytes": _b64(certificate_der)},
+        **signer,
         "tlogEntries": [tlog_entry],
         "timestampVerificationData": {
             "rfc3161Timestamps": [{"signedTimestamp": _b64(t)} for t in timestamps]
@@ -115,16 +136,18 @@ def _material(
 
 def message_signature_bundle(
     *,
-    certificate_der: bytes,
+    certificate_der: bytes | None,
     tlog_entry: dict[str, Any],
     timestamps: Sequence[bytes],
     digest: bytes,
     signature: bytes,
+    public_key_hint: str | None = None,
 ) -> dict[str, Any]:
-    """The bundle v0.3 JSON document for a signature over ``SHA-256(artifact) = digest``."""
+    """The bundle v0.3 JSON document for a signature over ``SHA-256(artifact) = digest``
+    (``certificate_der`` None and a ``public_key_hint`` for a managed key)."""
     return {
         "mediaType": BUNDLE_MEDIA_TYPE,
-        "verificationMaterial": _material(certificate_der, tlog_entry, timestamps),
+        "verificationMaterial": _material(certificate_der, tlog_entry, timestamps, public_key_hint),
         "messageSignature": {
             "messageDigest": {"algorithm": "SHA2_256", "digest": _b64(digest)},
             "signature": _b64(signature),
@@ -134,15 +157,16 @@ def message_signature_bundle(
 
 def dsse_bundle(
     *,
-    certificate_der: bytes,
+    certificate_der: bytes | None,
     tlog_entry: dict[str, Any],
     timestamps: Sequence[bytes],
     envelope: dict[str, Any],
+    public_key_hint: str | None = None,
 ) -> dict[str, Any]:
     """The bundle v0.3 JSON document for a DSSE envelope (``dsseEnvelope`` instead of
-    ``messageSignature``)."""
+    ``messageSignature``; ``certificate_der`` None and a ``public_key_hint`` for a managed key)."""
     return {
         "mediaType": BUNDLE_MEDIA_TYPE,
-        "verificationMaterial": _material(certificate_der, tlog_entry, timestamps),
+        "verificationMaterial": _material(certificate_der, tlog_entry, timestamps, public_key_hint),
         "dsseEnvelope": envelope,
     }

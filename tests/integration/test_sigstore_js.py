@@ -2,11 +2,12 @@
 
 One live ``sigstack up``; the judge's scripts (``make peers``) run under ``node``:
 
-(a) sigstore-js signs with our services — ``sigstore.sign`` (message signature) and
-    ``sigstore.attest`` (an in-toto statement in DSSE, with our TSA too) with ``fulcioURL``
-    = the signing config's CA, ``rekorURL`` = its Rekor v1 (``sigstore.sign`` speaks only
-    v1, sigstore-clients.md §1.2) and a token from our dev issuer — and sigstack verifies
-    both bundles: :class:`Verifier` and ``sigstack verify-blob``;
+(a) sigstore-js signs with our services and sigstack verifies (:class:`Verifier` and
+    ``sigstack verify-blob``): ``sigstore.sign`` (message signature) and ``sigstore.attest``
+    (an in-toto statement in DSSE, with our TSA too) with ``fulcioURL`` = the signing
+    config's CA, ``rekorURL`` = its Rekor v1 (these two speak only v1, sigstore-clients.md
+    §1.2) and a token from our dev issuer; then @sigstore/sign's
+    ``bundleBuilderFromSigningConfig`` with our SigningConfig, which picks Rekor v2;
 (b) ``sigstack sign-blob`` signs with Rekor v1 and Rekor v2, and sigstore-js's verifier
     (``sigstore.verify``, §9.3) accepts both, trusting only the root its own TUF client
     fetches from our ``/tuf`` starting at our ``tuf/root.json`` (``tufMirrorURL`` +
@@ -98,10 +99,12 @@ class Live:
         assert result.stdout, f"no output from {script}; stderr:\n{result.stderr}"
         return result.returncode, json.loads(result.stdout)
 
-    def js_verify(self, bundle: Path, artifact: Path, *, identity: str = EMAIL) -> Any:
-        """sigstore-js's verdict, trusting what its TUF client fetched from our ``/tuf``."""
+    def js_verify(self, bundle: Path, artifact: Path | None, *, identity: str = EMAIL) -> Any:
+        """sigstore-js's verdict, trusting what its TUF client fetched from our ``/tuf``
+        (``artifact`` None: a DSSE bundle, verified on its own)."""
         code, verdict = self.node(
-            "verify.mjs", "--bundle", str(bundle), "--file", str(artifact),
+            "verify.mjs", "--bundle", str(bundle),
+            *(["--file", str(artifact)] if artifact is not None else []),
             "--tuf-mirror", f"{self.server.url}/tuf",
             "--tuf-root", str(self.data / "tuf" / "root.json"),
             "--tuf-cache", str(self.root / "tuf-cache"),
@@ -110,21 +113,45 @@ class Live:
         assert (code == 0) == verdict["ok"], verdict
         return verdict
 
-    def js_sign(self, artifact: Path, *extra: str) -> Path:
-        code, bundle = self.node(
-            "sign.mjs", "--fulcio", self.service("caUrls"),
-            "--rekor", self.service("rekorTlogUrls", 1), *extra, str(artifact),
-            token=self.token(),
-        )  # fmt: skip
+    def js_sign(self, artifact: Path, *extra: str, signing_config: bool = False) -> Path:
+        """``sigstore.sign``/``attest`` with our CA and Rekor v1, or (``signing_config``)
+        @sigstore/sign's builder from our trust config's SigningConfig (Rekor v2 first)."""
+        services = (
+            ["--signing-config", str(self.data / "trust_config.json")]
+            if signing_config
+            else ["--fulcio", self.service("caUrls"), "--rekor", self.service("rekorTlogUrls", 1)]
+        )
+        code, bundle = self.node("sign.mjs", *services, *extra, str(artifact), token=self.token())
         assert code == 0, bundle
         path = artifact.with_name(artifact.name + ".js.sigstore.json")
         path.write_text(json.dumps(bundle))
         return path
 
+    def verifier(self) -> Verifier:
+        root = load_trusted_root((self.data / "trusted_root.json").read_bytes())
+        return Verifier(root, clock=utc_now)
+
 
 def _entry(bundle: Path) -> dict[str, Any]:
     (entry,) = json.loads(bundle.read_text())["verificationMaterial"]["tlogEntries"]
     return dict(entry)
+
+
+def _statement(artifact: Path) -> Path:
+    """An in-toto statement (SLSA v1 predicate) whose one subject is ``artifact``."""
+    statement = artifact.with_name(artifact.name + ".intoto.json")
+    digest = hashlib.sha256(artifact.read_bytes()).hexdigest()
+    statement.write_text(
+        json.dumps(
+            {
+                "_type": "https://in-toto.io/Statement/v1",
+                "subject": [{"name": artifact.name, "digest": {"sha256": digest}}],
+                "predicateType": "https://slsa.dev/provenance/v1",
+                "predicate": {"buildDefinition": {"buildType": "https://example.com/build"}},
+            }
+        )
+    )
+    return statement
 
 
 @pytest.fixture(scope="module")
@@ -160,10 +187,7 @@ def test_sigstore_js_signs_a_blob_and_sigstack_verifies(live: Live) -> None:
     entry = _entry(bundle)
     assert entry["kindVersion"] == {"kind": "hashedrekord", "version": "0.0.1"}
     assert entry["logIndex"] == "1"  # after sigstack's entry at index 0 of the v1 log
-    verifier = Verifier(
-        load_trusted_root((live.data / "trusted_root.json").read_bytes()), clock=utc_now
-    )
-    result = verifier.verify_artifact(
+    result = live.verifier().verify_artifact(
         load_bundle(bundle.read_bytes()), artifact.read_bytes(), Identity(EMAIL, live.issuer)
     )
     assert (result.identity, result.issuer) == (EMAIL, live.issuer)
@@ -180,30 +204,14 @@ def test_sigstore_js_signs_a_blob_and_sigstack_verifies(live: Live) -> None:
 def test_sigstore_js_attests_with_our_tsa_and_sigstack_verifies(live: Live) -> None:
     artifact = live.root / "js-attested.txt"
     artifact.write_bytes(b"attested by sigstore-js\n")
-    statement = live.root / "statement.json"
-    statement.write_text(
-        json.dumps(
-            {
-                "_type": "https://in-toto.io/Statement/v1",
-                "subject": [
-                    {
-                        "name": artifact.name,
-                        "digest": {"sha256": hashlib.sha256(artifact.read_bytes()).hexdigest()},
-                    }
-                ],
-                "predicateType": "https://slsa.dev/provenance/v1",
-                "predicate": {"buildDefinition": {"buildType": "https://example.com/build"}},
-            }
-        )
-    )
+    statement = _statement(artifact)
     bundle = live.js_sign(statement, "--attest", IN_TOTO, "--tsa", live.service("tsaUrls"))
     assert _entry(bundle)["kindVersion"] == {"kind": "dsse", "version": "0.0.1"}
     timestamps = json.loads(bundle.read_text())["verificationMaterial"]["timestampVerificationData"]
     assert len(timestamps["rfc3161Timestamps"]) == 1  # our TSA answered sigstore-js's JSON
-    verifier = Verifier(
-        load_trusted_root((live.data / "trusted_root.json").read_bytes()), clock=utc_now
+    result = live.verifier().verify_dsse(
+        load_bundle(bundle.read_bytes()), Identity(EMAIL, live.issuer)
     )
-    result = verifier.verify_dsse(load_bundle(bundle.read_bytes()), Identity(EMAIL, live.issuer))
     assert result.payload_type == IN_TOTO
     assert result.payload == statement.read_bytes()
     assert len(result.verified_times) == 2  # the TSA's and the inclusion promise's
@@ -215,6 +223,38 @@ def test_sigstore_js_attests_with_our_tsa_and_sigstack_verifies(live: Live) -> N
     assert "not a subject" in refused.stderr, refused.stderr
 
 
+def test_sigstore_js_signs_with_rekor_v2_from_our_signing_config(live: Live) -> None:
+    artifact = live.root / "js-signed-v2.txt"
+    artifact.write_bytes(b"signed by sigstore-js with Rekor v2\n")
+    bundle = live.js_sign(artifact, signing_config=True)
+    assert _entry(bundle)["kindVersion"] == {"kind": "hashedrekord", "version": "0.0.2"}
+    timestamps = json.loads(bundle.read_text())["verificationMaterial"]["timestampVerificationData"]
+    assert len(timestamps["rfc3161Timestamps"]) == 1  # Rekor v2 needs the TSA (§6.6)
+    result = live.verifier().verify_artifact(
+        load_bundle(bundle.read_bytes()), artifact.read_bytes(), Identity(EMAIL, live.issuer)
+    )
+    assert (result.identity, result.issuer) == (EMAIL, live.issuer)
+    cli = live.verify_blob(artifact, bundle)
+    assert cli.returncode == 0, cli.stderr
+    assert f"OK: {artifact}" in cli.stdout
+
+
+def test_sigstore_js_dsse_over_rekor_v2_is_a_dsse_0_0_2_entry(live: Live) -> None:
+    """sigstore-js still sends the deprecated ``dsseRequestV002`` (§6.2): our Rekor v2 logs it
+    and sigstore-js's verifier accepts it; sigstack's verifier, like sigstore-python 4.5.1
+    ("Unsupported DSSE log entry type"), accepts DSSE only as dsse 0.0.1, intoto 0.0.2 or
+    hashedrekord 0.0.2 over the PAE, and says so."""
+    artifact = live.root / "js-attested-v2.txt"
+    artifact.write_bytes(b"attested by sigstore-js with Rekor v2\n")
+    bundle = live.js_sign(_statement(artifact), "--attest", IN_TOTO, signing_config=True)
+    assert _entry(bundle)["kindVersion"] == {"kind": "dsse", "version": "0.0.2"}
+    verdict = live.js_verify(bundle, None)
+    assert verdict == {"ok": True, "identity": EMAIL, "issuer": live.issuer}
+    refused = live.verify_blob(artifact, bundle)
+    assert refused.returncode == 1
+    assert "found ('dsse', '0.0.2')" in refused.stderr, refused.stderr
+
+
 # -- (b) sigstack signs, sigstore-js verifies ----------------------------------------------
 
 
@@ -224,6 +264,9 @@ def test_sigstack_signs_and_sigstore_js_verifies(live: Live, version: str) -> No
     assert _entry(bundle)["kindVersion"]["version"] == ("0.0.1" if version == "1" else "0.0.2")
     verdict = live.js_verify(bundle, artifact)
     assert verdict == {"ok": True, "identity": EMAIL, "issuer": live.issuer}
+    # what sigstore-js trusted: the trusted_root.json target its TUF client fetched from us
+    (fetched,) = (live.root / "tuf-cache").glob("*/targets/trusted_root.json")
+    assert fetched.read_bytes() == (live.data / "trusted_root.json").read_bytes()
 
 
 @pytest.mark.parametrize("version", ["1", "2"])

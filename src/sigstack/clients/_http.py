@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import ssl
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Self
@@ -185,3 +186,37 @@ class Closing(ContextClosing):
     def close(self) -> None:
         """Release the connection pool."""
         self._http.close()
+
+
+class SharedTransport(httpx.BaseTransport):
+    """One connection pool lent to several clients: keep-alive across the CA, TSA and log
+    requests of one signing (the local stack serves all three on one port).
+
+    A client's ``close()`` leaves the pool open; its owner calls :meth:`release` when done.
+    The certificate-verifying TLS context (httpx's default: certifi's CA bundle, ~25 ms to
+    load) is built on the first ``https`` request only. Plain ``http`` requests go through a
+    pool whose context trusts no CA at all: it never handshakes, and would refuse any peer
+    if it did.
+    """
+
+    def __init__(self) -> None:
+        self._plain: httpx.HTTPTransport | None = None
+        self._tls: httpx.HTTPTransport | None = None
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.scheme == "https":
+            if self._tls is None:
+                self._tls = httpx.HTTPTransport()
+            return self._tls.handle_request(request)
+        if self._plain is None:
+            self._plain = httpx.HTTPTransport(verify=ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT))
+        return self._plain.handle_request(request)
+
+    def close(self) -> None:
+        """Nothing: the pool outlives the clients it is lent to (see :meth:`release`)."""
+
+    def release(self) -> None:
+        """Close every pooled connection; the transport stays usable (it reconnects)."""
+        for transport in (self._plain, self._tls):
+            if transport is not None:
+                transport.close()

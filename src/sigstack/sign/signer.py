@@ -23,6 +23,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, utils
 
+from sigstack.clients._http import SharedTransport
 from sigstack.clients.ca import CAClient
 from sigstack.clients.tlog import RekorV1Client, RekorV2Client
 from sigstack.clients.tsa import TSAClient
@@ -51,7 +52,8 @@ class Signer:
     """Signs artifacts for the identity of ``identity_token`` with ``context``'s services.
 
     ``clock`` gives "now" (for the CT keys valid now); ``transport`` replaces the network
-    for every client (tests).
+    for every client (tests). Otherwise the CA, TSA and log clients share one connection
+    pool (keep-alive within a signing; closed when each ``sign_*`` returns).
     """
 
     def __init__(
@@ -65,12 +67,21 @@ class Signer:
         self.context = context
         self._token = identity_token
         self._clock = clock
+        self._pool: SharedTransport | None = None
+        if transport is None:
+            self._pool = transport = SharedTransport()
         self._transport = transport
         self._key = ec.generate_private_key(ec.SECP256R1())
         self._chain: list[x509.Certificate] | None = None
 
     def certificate(self) -> x509.Certificate:
         """The signing certificate, requested once and checked (its SCT) on first use."""
+        try:
+            return self._certificate()
+        finally:
+            self._release()
+
+    def _certificate(self) -> x509.Certificate:
         if self._chain is None:
             csr = (
                 x509.CertificateSigningRequestBuilder()
@@ -112,11 +123,29 @@ class Signer:
 
     def sign_digest(self, digest: bytes) -> dict[str, Any]:
         """The bundle v0.3 JSON document for an artifact whose SHA-256 is ``digest``."""
+        try:
+            return self._sign_digest(digest)
+        finally:
+            self._release()
+
+    def sign_dsse(self, payload_type: str, payload: bytes) -> dict[str, Any]:
+        """The bundle v0.3 JSON document for a DSSE envelope of ``payload`` (an in-toto
+        statement for ``attest``); the signature is over PAE(payloadType, payload) (§5.1)."""
+        try:
+            return self._sign_dsse(payload_type, payload)
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        if self._pool is not None:
+            self._pool.release()
+
+    def _sign_digest(self, digest: bytes) -> dict[str, Any]:
         if len(digest) != 32:
             raise FormatError(
                 f"expected a 32-byte SHA-256 digest, found {len(digest)} bytes", field="digest"
             )
-        certificate = self.certificate()
+        certificate = self._certificate()
         signature = self._key.sign(digest, ec.ECDSA(utils.Prehashed(hashes.SHA256())))
         timestamps = self._timestamps(signature)
         entry = self._log(
@@ -132,10 +161,8 @@ class Signer:
             signature=signature,
         )
 
-    def sign_dsse(self, payload_type: str, payload: bytes) -> dict[str, Any]:
-        """The bundle v0.3 JSON document for a DSSE envelope of ``payload`` (an in-toto
-        statement for ``attest``); the signature is over PAE(payloadType, payload) (§5.1)."""
-        certificate = self.certificate()
+    def _sign_dsse(self, payload_type: str, payload: bytes) -> dict[str, Any]:
+        certificate = self._certificate()
         signed = pae(payload_type, payload)
         signature = self._key.sign(signed, ec.ECDSA(hashes.SHA256()))
         envelope = dsse_envelope(payload_type, payload, signature)

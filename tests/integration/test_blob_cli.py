@@ -37,7 +37,7 @@ def _sigstack(data: Path, *args: str, **env: str) -> subprocess.CompletedProcess
     environ |= {"SIGSTACK_HOME": str(data), **env}
     return subprocess.run(
         [sys.executable, "-m", "sigstack", *args],
-        capture_output=True, text=True, timeout=120, env=environ,
+        capture_output=True, text=True, timeout=120, env=environ, stdin=subprocess.DEVNULL,
     )  # fmt: skip
 
 
@@ -99,12 +99,15 @@ def test_wrong_identity_is_refused(live: tuple[Path, ServiceProcess]) -> None:
     assert "mallory@example.com" in refused.stderr
 
 
-def test_sign_blob_without_token_fails(tmp_path: Path) -> None:
+def test_sign_blob_without_token_fails(live: tuple[Path, ServiceProcess], tmp_path: Path) -> None:
     artifact = tmp_path / "a.txt"
     artifact.write_bytes(b"a")
-    out = _sigstack(tmp_path, "sign-blob", str(artifact))
+    # No token, no CI credentials, no terminal for an interactive sign-in.
+    out = _sigstack(
+        live[1].data_dir, "sign-blob", str(artifact), "--oidc-disable-ambient-providers"
+    )
     assert out.returncode == 1
-    assert "identity token" in out.stderr
+    assert "no identity token: give --identity-token or $SIGSTORE_IDENTITY_TOKEN" in out.stderr
 
 
 def test_verify_blob_dsse_subject(tmp_path: Path) -> None:

@@ -146,9 +146,15 @@ def _approve(instructions: Callable[[], str], email: str) -> None:
         assert done.status_code == 200 and f"Signed in as {email}" in done.text, done.text
 
 
-def test_device_flow(live: ServiceProcess) -> None:
+@pytest.mark.parametrize("how", ["force-device", "no-browser"])
+def test_device_flow(live: ServiceProcess, how: str) -> None:
     terminal = _Terminal()
     errors: list[BaseException] = []
+    browsers: list[str] = []
+
+    def no_browser(url: str) -> bool:  # webbrowser.open's answer when none can be launched
+        browsers.append(url)
+        return False
 
     def person() -> None:
         try:
@@ -161,14 +167,18 @@ def test_device_flow(live: ServiceProcess) -> None:
     helper.start()
     started = time.monotonic()
     token = get_identity_token(
-        _issuer(live), ambient=False, force_device=True, out=terminal, detect=_no_ambient,
-        open_browser=lambda url: pytest.fail("force_device must not open a browser"),
+        _issuer(live), ambient=False, force_device=how == "force-device", out=terminal,
+        detect=_no_ambient, open_browser=no_browser,
     )  # fmt: skip
     helper.join(10)
     assert not errors, errors
     assert time.monotonic() - started >= 4  # waited the issuer's 5 s interval before polling
     claims = verify_id_token(token, _discovery(live))
     assert claims["email"] == "bob@example.com"
+    if how == "force-device":
+        assert not browsers
+    else:
+        assert len(browsers) == 1 and "using the device flow instead" in terminal.getvalue()
 
 
 class _GitHubTokenEndpoint:

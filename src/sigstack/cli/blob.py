@@ -2,10 +2,11 @@
 
 ``sign-blob FILE`` signs with the services of a ClientTrustConfig (default
 ``$SIGSTACK_HOME/trust_config.json``) for the identity of ``--identity-token`` (or
-``$SIGSTORE_IDENTITY_TOKEN``) and writes ``FILE.sigstore.json``. ``verify-blob FILE
---bundle B`` checks the bundle against a trusted root for an identity policy (exact or
-regular expressions) or a managed ``--key`` (a DSSE bundle: FILE must be a subject of its
-in-toto statement), and prints the checks and the proven identity
+``$SIGSTORE_IDENTITY_TOKEN``), or with a cosign key file ``--key`` (password from
+``$COSIGN_PASSWORD`` or the terminal; no token), and writes ``FILE.sigstore.json``.
+``verify-blob FILE --bundle B`` checks the bundle against a trusted root for an identity
+policy (exact or regular expressions) or a managed ``--key`` (a DSSE bundle: FILE must be
+a subject of its in-toto statement), and prints the checks and the proven identity
 (``--json``: as JSON). Refusals reach ``main``'s one ``except Error``: exit 1 with the reason.
 """
 
@@ -20,8 +21,9 @@ from sigstack.cli._identity import add_identity_arguments, identity_token
 from sigstack.cli._trust import add_trust_arguments, signing_context, trusted_root
 from sigstack.cli._verify_args import add_policy_arguments, render
 from sigstack.cli._verify_args import policy as identity_policy
+from sigstack.cli.keys import read_private_key
 from sigstack.clock import utc_now
-from sigstack.sign import Signer
+from sigstack.sign import KeySigner, Signer
 from sigstack.verify import (
     Verifier,
     load_bundle,
@@ -39,6 +41,7 @@ def register(commands: Any) -> None:
     add_identity_arguments(sign)
     add_trust_arguments(sign, signing=True)
     sign.add_argument("--rekor-version", type=int, choices=(1, 2), help="log API version")
+    sign.add_argument("--key", type=Path, help="sign with this cosign key file (no identity)")
     sign.set_defaults(handler=_sign_blob)
 
     verify = commands.add_parser("verify-blob", help="verify a file against a Sigstore bundle")
@@ -50,9 +53,15 @@ def register(commands: Any) -> None:
 
 
 def _sign_blob(args: argparse.Namespace) -> int:
+    key = read_private_key(args.key) if args.key is not None else None  # the password first
     context = signing_context(args, now=utc_now(), rekor_version=args.rekor_version)
-    token = identity_token(args, issuer_default=context.oidc_url)
-    bundle = Signer(context, token, clock=utc_now).sign_artifact(args.file.read_bytes())
+    signer: Signer | KeySigner
+    if key is not None:
+        signer = KeySigner(context, key)
+    else:
+        token = identity_token(args, issuer_default=context.oidc_url)
+        signer = Signer(context, token, clock=utc_now)
+    bundle = signer.sign_artifact(args.file.read_bytes())
     out: Path = args.bundle or args.file.with_name(args.file.name + ".sigstore.json")
     out.write_text(json.dumps(bundle, indent=2) + "\n")
     print(f"wrote {out} (Rekor v{context.rekor_version} at {context.rekor_url})")

@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "trust": "trust",
     "sign-blob": "blob",
     "verify-blob": "blob",
+    "generate-key-pair": "keys",
     "attest-blob": "attest",
     "verify-blob-attestation": "attest",
     "trust-instance": "instance",

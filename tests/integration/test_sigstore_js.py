@@ -14,9 +14,9 @@ One live ``sigstack up``; the judge's scripts (``make peers``) run under ``node`
     ``tufRootPath`` + a fresh ``tufCachePath``); a tampered file and a wrong identity are
     refused with sigstore-js's error codes.
 
-The stack's first Rekor v1 entry is sigstack's own: sigstore-js writes bundles as
-protobuf JSON, which omits a zero ``logIndex``, and a bundle without ``logIndex`` is refused
-by sigstack and sigstore-python alike (docs/interop-sigstore-js.md).
+The stack's first Rekor v1 entry is sigstore-js's: it writes bundles as protobuf JSON,
+which omits a zero ``logIndex``, and sigstack reads the absent field as 0 as the mapping
+defines (sigstore-python 4.5.1 refuses such a bundle; docs/interop-sigstore-js.md).
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ class Live:
     root: Path
     server: ServiceProcess
     signed_by_sigstack: dict[str, tuple[Path, Path]] = field(default_factory=dict)
+    first_entry: tuple[Path, Path] | None = None  # sigstore-js's, at index 0 of the v1 log
 
     @property
     def data(self) -> Path:
@@ -162,7 +163,10 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     server = start_stack(root / "data", output=root / "up.log")
     state = Live(root, server)
     try:
-        for version in ("1", "2"):  # first: Rekor v1 index 0 is ours (see the docstring)
+        first = root / "js-first.txt"
+        first.write_bytes(b"the first entry of a fresh log, signed by sigstore-js\n")
+        state.first_entry = (first, state.js_sign(first))
+        for version in ("1", "2"):
             artifact = root / f"sigstack-v{version}.txt"
             artifact.write_text(f"signed by sigstack with Rekor v{version}\n")
             state.sigstack(
@@ -180,13 +184,26 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
 # -- (a) sigstore-js signs, sigstack verifies ----------------------------------------------
 
 
+def test_sigstore_js_bundle_for_entry_zero_verifies(live: Live) -> None:
+    """protobuf JSON drops the zero ``logIndex``; sigstack reads it as 0 (proto3 mapping)."""
+    assert live.first_entry is not None
+    artifact, bundle = live.first_entry
+    entry = _entry(bundle)
+    assert "logIndex" not in entry and "logIndex" not in entry["inclusionProof"], entry
+    result = live.verifier().verify_artifact(
+        load_bundle(bundle.read_bytes()), artifact.read_bytes(), Identity(EMAIL, live.issuer)
+    )
+    assert result.log_entries[0].log_index == 0
+    assert live.verify_blob(artifact, bundle).returncode == 0
+
+
 def test_sigstore_js_signs_a_blob_and_sigstack_verifies(live: Live) -> None:
     artifact = live.root / "js-signed.txt"
     artifact.write_bytes(b"signed by sigstore-js\n")
     bundle = live.js_sign(artifact)
     entry = _entry(bundle)
     assert entry["kindVersion"] == {"kind": "hashedrekord", "version": "0.0.1"}
-    assert entry["logIndex"] == "1"  # after sigstack's entry at index 0 of the v1 log
+    assert entry["logIndex"] == "2"  # after sigstore-js's index 0 and sigstack's index 1
     result = live.verifier().verify_artifact(
         load_bundle(bundle.read_bytes()), artifact.read_bytes(), Identity(EMAIL, live.issuer)
     )

@@ -95,7 +95,8 @@ def _proof(obj: Mapping[str, Any], field: str) -> InclusionProof:
         cp = _obj(obj["checkpoint"], f"{field}.checkpoint")
         checkpoint = Checkpoint(_str(_get(cp, "envelope", field), f"{field}.checkpoint.envelope"))
     return InclusionProof(
-        log_index=_uint(_get(obj, "logIndex", field), f"{field}.logIndex"),
+        # proto3 JSON omits a zero int64: sigstore-js writes no logIndex for entry 0
+        log_index=_uint(obj.get("logIndex", 0), f"{field}.logIndex"),
         root_hash=_b64(_get(obj, "rootHash", field), f"{field}.rootHash"),
         tree_size=_uint(_get(obj, "treeSize", field), f"{field}.treeSize"),
         hashes=tuple(_b64(h, f"{field}.hashes[{i}]") for i, h in enumerate(hashes)),
@@ -117,7 +118,7 @@ def _entry(value: object, field: str) -> TlogEntry:
         proof = _proof(_obj(obj["inclusionProof"], f"{field}.inclusionProof"), f"{field}.proof")
     log_id = _obj(_get(obj, "logId", field), f"{field}.logId")
     return TlogEntry(
-        log_index=_uint(_get(obj, "logIndex", field), f"{field}.logIndex"),
+        log_index=_uint(obj.get("logIndex", 0), f"{field}.logIndex"),  # proto3: 0 is omitted
         log_id=_b64(_get(log_id, "keyId", field), f"{field}.logId.keyId"),
         kind_version=KindVersion(
             _str(_get(kv, "kind", field), f"{field}.kindVersion.kind"),

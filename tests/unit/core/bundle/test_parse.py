@@ -58,6 +58,17 @@ def test_v01_fields_decoded() -> None:
     assert bundle.message_signature.digest_algorithm == "SHA2_256"
 
 
+def test_omitted_zero_log_index_reads_as_zero() -> None:
+    """proto3 JSON drops a zero int64: sigstore-js writes entry 0 with no logIndex at all."""
+    doc = _doc("happy-path-v0.3")
+    entry = doc["verificationMaterial"]["tlogEntries"][0]
+    del entry["logIndex"]
+    del entry["inclusionProof"]["logIndex"]
+    parsed = _parse(doc).tlog_entries[0]
+    assert parsed.log_index == 0
+    assert parsed.inclusion_proof.log_index == 0
+
+
 def test_dsse_and_managed_key() -> None:
     dsse = parse_bundle(
         (CASES / "happy-path-intoto-in-dsse-v3" / "bundle.sigstore.json").read_bytes()

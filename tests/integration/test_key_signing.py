@@ -17,9 +17,19 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
+from sigstack.clock import utc_now
+from sigstack.sign import KeySigner, SigningContext
 from sigstack.testing.service import ServiceProcess
 from sigstack.testing.stack import start_stack
+from sigstack.verify import (
+    ManagedKey,
+    VerificationFailure,
+    Verifier,
+    load_bundle,
+    load_trusted_root,
+)
 
 COSIGN_VECTOR = (
     Path(__file__).parents[1]
@@ -170,3 +180,33 @@ def test_a_key_file_cosign_wrote_signs(live: tuple[Path, ServiceProcess]) -> Non
     bundle = str(artifact) + ".sigstore.json"
     verified = _sigstack(data, "verify-blob", str(artifact), "--bundle", bundle, "--key", str(pub))
     assert verified.returncode == 0, verified.stderr
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_key_signer_dsse_verifies_with_the_managed_key(
+    live: tuple[Path, ServiceProcess], version: int
+) -> None:
+    """The library path: KeySigner.sign_dsse through the live log (v1 dsse 0.0.1 with the PEM
+    key as verifier, v2 hashedrekord over SHA-256(PAE)), then Verifier.verify_dsse."""
+    data = live[1].data_dir
+    config = json.loads((data / "trust_config.json").read_bytes())
+    context = SigningContext.from_trust_config(config, now=utc_now(), rekor_version=version)
+    key = ec.generate_private_key(ec.SECP256R1())
+    statement = b'{"_type":"https://in-toto.io/Statement/v1","subject":[]}'
+    bundle = KeySigner(context, key).sign_dsse("application/vnd.in-toto+json", statement)
+    (entry,) = bundle["verificationMaterial"]["tlogEntries"]
+    kind = ("dsse", "0.0.1") if version == 1 else ("hashedrekord", "0.0.2")
+    assert (entry["kindVersion"]["kind"], entry["kindVersion"]["version"]) == kind
+
+    verifier = Verifier(load_trusted_root(json.dumps(config["trustedRoot"])), clock=utc_now)
+    pem = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    result = verifier.verify_dsse(load_bundle(json.dumps(bundle)), ManagedKey.from_pem(pem))
+    assert result.identity is None and result.verified_times
+    other = ec.generate_private_key(ec.SECP256R1()).public_key()
+    other_pem = other.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    with pytest.raises(VerificationFailure, match="does not verify"):
+        verifier.verify_dsse(load_bundle(json.dumps(bundle)), ManagedKey.from_pem(other_pem))

@@ -21,14 +21,11 @@ from sigstack.cli._identity import add_identity_arguments, identity_token
 from sigstack.cli._trust import add_trust_arguments, signing_context, trusted_root
 from sigstack.cli._verify_args import add_policy_arguments, render
 from sigstack.cli._verify_args import policy as identity_policy
-from sigstack.cli.keys import read_private_key
 from sigstack.clock import utc_now
 from sigstack.sign import KeySigner, Signer
-from sigstack.verify import (
-    Verifier,
-    load_bundle,
-)
-from sigstack.verify.intoto import check_subject
+
+# The verifier and the key-file reader are imported by the handler that needs them:
+# `sign-blob` is a start-up-bound command (docs/benchmarks.md).
 
 __all__ = ["register"]
 
@@ -53,7 +50,11 @@ def register(commands: Any) -> None:
 
 
 def _sign_blob(args: argparse.Namespace) -> int:
-    key = read_private_key(args.key) if args.key is not None else None  # the password first
+    key = None
+    if args.key is not None:
+        from sigstack.cli.keys import read_private_key
+
+        key = read_private_key(args.key)  # the password first
     context = signing_context(args, now=utc_now(), rekor_version=args.rekor_version)
     signer: Signer | KeySigner
     if key is not None:
@@ -69,6 +70,9 @@ def _sign_blob(args: argparse.Namespace) -> int:
 
 
 def _verify_blob(args: argparse.Namespace) -> int:
+    from sigstack.verify import Verifier, load_bundle
+    from sigstack.verify.intoto import check_subject
+
     verifier = Verifier(trusted_root(args), clock=utc_now)
     policy = identity_policy(args)
     bundle = load_bundle(args.bundle.read_bytes())

@@ -19,6 +19,12 @@ from sigstack.errors import Error
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
+# httpx imports its optional command-line client (``httpx._main``: rich, click and pygments,
+# ~40 ms) whenever those happen to be installed; sigstack never runs it. Marked absent in
+# the ``sigstack`` process, httpx falls back to its stub and every client command starts
+# that much sooner (docs/benchmarks.md). Library users' processes are left alone.
+sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+
 #: command name → the module of ``sigstack.cli`` that registers it (in ``--help`` order).
 COMMANDS: dict[str, str] = {
     "serve": "serve",

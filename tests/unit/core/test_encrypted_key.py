@@ -238,3 +238,12 @@ def test_public_key_pem_is_spki() -> None:
     loaded = serialization.load_pem_public_key(pem)
     assert isinstance(loaded, ec.EllipticCurvePublicKey)
     assert loaded.public_numbers() == key.public_key().public_numbers()
+
+
+def test_encrypt_refuses_other_strengths_and_sizes() -> None:
+    with pytest.raises(UnsupportedError, match=r"found \(1024, 8, 1\)"):
+        ek.encrypt(b"x", b"pw", scrypt=(1024, 8, 1))
+    with pytest.raises(FormatError, match="found 16 and 24 bytes"):
+        ek.encrypt(b"x", b"pw", salt=b"s" * 16, nonce=b"n" * 24)
+    with pytest.raises(FormatError, match="expected the label"):
+        ek.private_key_pem(ec.generate_private_key(ec.SECP256R1()), b"pw", label="PRIVATE KEY")

@@ -3,7 +3,9 @@
 The canonical body is compared with the bundle: the signature bytes, the signer (leaf
 certificate DER, or the managed key's SPKI) and the artifact digest (message signatures)
 or the payload / PAE digest (DSSE). Kinds: ``hashedrekord`` 0.0.1 and 0.0.2 for messages;
-``dsse`` 0.0.1, ``intoto`` 0.0.2 and ``hashedrekord`` 0.0.2 over SHA-256(PAE) for DSSE.
+``dsse`` 0.0.1, ``intoto`` 0.0.2, ``hashedrekord`` 0.0.2 over SHA-256(PAE), and ``dsse``
+0.0.2 (what sigstore-js logs in Rekor v2, sigstore-clients.md §6.2; sigstore-python 4.5.1
+refuses it, sigstore-js verifies it) for DSSE.
 """
 
 from __future__ import annotations
@@ -170,6 +172,16 @@ def _check_dsse(
             _same_signer(_b64(sigs[0].get("publicKey")), signer)
         case ("hashedrekord", "0.0.2"):
             _v002(spec, hashlib.sha256(pae_bytes).digest(), signature, signer)
+        case ("dsse", "0.0.2"):
+            dsse = spec.get("dsseV002", {})
+            _same(_b64(dsse.get("payloadHash", {}).get("digest")), payload_hash, "payload hash")
+            sigs = dsse.get("signatures", [])
+            if len(sigs) != 1:
+                raise LogEntryMismatchError(f"expected 1 signature in the entry, found {len(sigs)}")
+            _same(_b64(sigs[0].get("content")), signature, "signature")
+            verifier = sigs[0].get("verifier", {})
+            material = verifier.get("x509Certificate") or verifier.get("publicKey") or {}
+            _same_signer(_b64(material.get("rawBytes")), signer)
         case other:
             raise LogEntryMismatchError(
                 f"expected a dsse, intoto or hashedrekord 0.0.2 entry, found {other}",

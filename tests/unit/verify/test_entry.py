@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import serialization
 
 from sigstack.core.bundle import Bundle, TlogEntry
 from sigstack.verify import LogEntryMismatchError, load_bundle
-from sigstack.verify._entry import Signer, check_message_entry
+from sigstack.verify._entry import Signer, check_dsse_entry, check_message_entry
 
 CASES = Path("/work/shared/conformance/bundle-verify")
 
@@ -73,3 +73,53 @@ def test_another_signer_is_a_mismatch() -> None:
         check_message_entry(
             bundle.tlog_entries[0], digest, bundle.message_signature.signature, (b"x", b"y")
         )
+
+
+def _dsse_v002_entry(payload: bytes, signature: bytes, cert_der: bytes) -> TlogEntry:
+    """A dsse 0.0.2 canonical body in the shape our Rekor v2 (and rekor-tiles) logs."""
+    body = {
+        "apiVersion": "0.0.2",
+        "kind": "dsse",
+        "spec": {
+            "dsseV002": {
+                "payloadHash": {
+                    "algorithm": "SHA2_256",
+                    "digest": base64.b64encode(hashlib.sha256(payload).digest()).decode(),
+                },
+                "signatures": [
+                    {
+                        "content": base64.b64encode(signature).decode(),
+                        "verifier": {
+                            "x509Certificate": {"rawBytes": base64.b64encode(cert_der).decode()},
+                            "keyDetails": "PKIX_ECDSA_P256_SHA_256",
+                        },
+                    }
+                ],
+            }
+        },
+    }
+    bundle, _, _ = _setup()
+    return dataclasses.replace(
+        bundle.tlog_entries[0],
+        kind_version=dataclasses.replace(
+            bundle.tlog_entries[0].kind_version, kind="dsse", version="0.0.2"
+        ),
+        canonicalized_body=json.dumps(body).encode(),
+    )
+
+
+def test_dsse_v002_entry_matches_and_mismatches() -> None:
+    """sigstore-js logs DSSE in Rekor v2 as dsse 0.0.2; the payload hash, signature and signer
+    must all be the bundle's."""
+    _, _, signer = _setup()
+    cert_der = signer[0]
+    assert cert_der is not None
+    payload, signature = b'{"_type":"x"}', b"\x30\x01sig"
+    entry = _dsse_v002_entry(payload, signature, cert_der)
+    check_dsse_entry(entry, payload, b"pae", signature, signer)
+    with pytest.raises(LogEntryMismatchError, match="payload hash"):
+        check_dsse_entry(entry, b"other", b"pae", signature, signer)
+    with pytest.raises(LogEntryMismatchError, match="signature"):
+        check_dsse_entry(entry, payload, b"pae", b"\x30\x02other", signer)
+    with pytest.raises(LogEntryMismatchError, match="signer"):
+        check_dsse_entry(entry, payload, b"pae", signature, (b"x", b"y"))

@@ -92,16 +92,18 @@ def _instance_documents(args: argparse.Namespace) -> TrustDocuments | None:
     cached: TrustDocuments | None = getattr(args, "_trust_documents", None)
     if cached is not None:
         return cached
-    from sigstack.clients.tuf import TrustDocuments, refresh
+    from sigstack.clients.tuf import PUBLIC_INSTANCES, TrustDocuments, refresh
 
-    if instance in _PUBLIC:
+    # A public instance named by its URL is still that instance (embedded root, fallback).
+    name = next((k for k, v in PUBLIC_INSTANCES.items() if v == instance.rstrip("/")), instance)
+    if name in _PUBLIC:
         documents = refresh(
-            instance_url(instance),
+            instance_url(name),
             tuf_cache_root(),
-            bootstrap=embedded(instance, "root"),
+            bootstrap=embedded(name, "root"),
             fallback=TrustDocuments(
-                embedded(instance, "trusted_root"),
-                embedded(instance, "signing_config.v0.2"),
+                embedded(name, "trusted_root"),
+                embedded(name, "signing_config.v0.2"),
                 "embedded",
             ),
         )

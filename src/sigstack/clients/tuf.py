@@ -19,16 +19,19 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
+import httpx
 from tuf.api import exceptions as tuf_errors
 from tuf.api.metadata import Metadata, Root  # type: ignore[attr-defined]
 from tuf.api.serialization import DeserializationError
+from tuf.ngclient.fetcher import FetcherInterface
 from tuf.ngclient.updater import Updater
-from tuf.ngclient.urllib3_fetcher import Urllib3Fetcher
 
+from sigstack import __version__
 from sigstack.errors import FormatError, NetworkError, VerificationError
 
 __all__ = [
@@ -50,7 +53,7 @@ SIGNING_CONFIG = "signing_config.v0.2.json"
 #: The targets a Sigstore client needs (§11.2: the names are fixed).
 TARGETS = (TRUSTED_ROOT, SIGNING_CONFIG)
 #: Seconds to wait for a connection or between bytes; the refresh is best effort.
-DEFAULT_TIMEOUT = 5
+DEFAULT_TIMEOUT = 5.0
 
 
 @dataclass(frozen=True)
@@ -72,31 +75,70 @@ def instance_dir(cache_root: Path, url: str) -> Path:
     return cache_root / quote(parts.netloc + parts.path.rstrip("/"), safe="")
 
 
-def _updater(directory: Path, url: str, timeout: int, bootstrap: bytes | None) -> Updater:
+class _Fetcher(FetcherInterface):
+    """python-tuf's fetcher over httpx: one attempt per file and a short timeout (python-tuf's
+    urllib3 fetcher retries three times, which turns an unreachable host into a long wait)."""
+
+    def __init__(self, timeout: float) -> None:
+        self._client = httpx.Client(
+            timeout=timeout, headers={"User-Agent": f"sigstack/{__version__}"}
+        )
+
+    def _fetch(self, url: str) -> Iterator[bytes]:
+        try:
+            response = self._client.send(self._client.build_request("GET", url), stream=True)
+        except httpx.TimeoutException as exc:
+            raise tuf_errors.SlowRetrievalError(f"timed out fetching {url}") from exc
+        if response.status_code >= 400:
+            response.close()
+            raise tuf_errors.DownloadHTTPError(
+                f"HTTP {response.status_code} for {url}", response.status_code
+            )
+        return self._chunks(response)
+
+    def close(self) -> None:
+        """Release the connection pool."""
+        self._client.close()
+
+    @staticmethod
+    def _chunks(response: httpx.Response) -> Iterator[bytes]:
+        try:
+            yield from response.iter_bytes()
+        except httpx.HTTPError as exc:
+            raise tuf_errors.DownloadError(f"failed reading {response.url}: {exc}") from exc
+        finally:
+            response.close()
+
+
+def _download(
+    directory: Path, url: str, timeout: float, bootstrap: bytes | None
+) -> dict[str, bytes]:
+    """python-tuf's client over ``directory``: refresh the metadata, then each target
+    (from the cache when its hash still matches, else downloaded and verified)."""
     (directory / "metadata").mkdir(parents=True, exist_ok=True)
     (directory / "targets").mkdir(parents=True, exist_ok=True)
     base = url.rstrip("/")
-    return Updater(
-        metadata_dir=str(directory / "metadata"),
-        metadata_base_url=f"{base}/",
-        target_dir=str(directory / "targets"),
-        target_base_url=f"{base}/targets/",
-        fetcher=Urllib3Fetcher(socket_timeout=timeout, app_user_agent="sigstack"),
-        bootstrap=bootstrap,
-    )
-
-
-def _download(updater: Updater) -> dict[str, bytes]:
-    """Refresh the metadata, then each target (from the cache when its hash still matches)."""
-    updater.refresh()
-    out: dict[str, bytes] = {}
-    for name in TARGETS:
-        info = updater.get_targetinfo(name)
-        if info is None:
-            raise FormatError(f"the TUF repository has no target {name}", field=name)
-        path = updater.find_cached_target(info) or updater.download_target(info)
-        out[name] = Path(path).read_bytes()
-    return out
+    fetcher = _Fetcher(timeout)
+    try:
+        updater = Updater(
+            metadata_dir=str(directory / "metadata"),
+            metadata_base_url=f"{base}/",
+            target_dir=str(directory / "targets"),
+            target_base_url=f"{base}/targets/",
+            fetcher=fetcher,
+            bootstrap=bootstrap,
+        )
+        updater.refresh()
+        out: dict[str, bytes] = {}
+        for name in TARGETS:
+            info = updater.get_targetinfo(name)
+            if info is None:
+                raise FormatError(f"the TUF repository has no target {name}", field=name)
+            path = updater.find_cached_target(info) or updater.download_target(info)
+            out[name] = Path(path).read_bytes()
+        return out
+    finally:
+        fetcher.close()
 
 
 def _reason(exc: BaseException) -> str:
@@ -121,7 +163,7 @@ def refresh(
     *,
     bootstrap: bytes | None = None,
     fallback: TrustDocuments | None = None,
-    timeout: int = DEFAULT_TIMEOUT,
+    timeout: float = DEFAULT_TIMEOUT,
 ) -> TrustDocuments:
     """The trusted root and signing config of the repository at ``url``, refreshed if it
     can be reached.
@@ -141,8 +183,7 @@ def refresh(
             field="--instance",
         )
     try:
-        updater = _updater(directory, url, timeout, None if has_root else bootstrap)
-        documents = _download(updater)
+        documents = _download(directory, url, timeout, None if has_root else bootstrap)
     except tuf_errors.DownloadError as exc:
         reason = _reason(exc)
         cached = _cached(directory)
@@ -169,7 +210,7 @@ def refresh(
 
 
 def trust_instance(
-    url: str, root: bytes, cache_root: Path, *, timeout: int = DEFAULT_TIMEOUT
+    url: str, root: bytes, cache_root: Path, *, timeout: float = DEFAULT_TIMEOUT
 ) -> TrustDocuments:
     """Trust the repository at ``url`` from its initial ``root.json`` (sigstore-python's
     ``trust-instance``): the root must parse, and a refresh from it must succeed before
@@ -188,7 +229,7 @@ def trust_instance(
     staging = Path(tempfile.mkdtemp(prefix=".trust-", dir=cache_root))
     try:
         try:
-            documents = _download(_updater(staging, url, timeout, root))
+            documents = _download(staging, url, timeout, root)
         except tuf_errors.DownloadError as exc:
             reason = _reason(exc)
             raise NetworkError(f"cannot reach the TUF repository {url}: {reason}") from exc

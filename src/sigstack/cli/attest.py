@@ -104,8 +104,8 @@ def _attest_blob(args: argparse.Namespace) -> int:
     from sigstack.sign import Signer
 
     payload = _statement(args, args.file.read_bytes())
-    token = identity_token(args)
     context = signing_context(args, now=utc_now(), rekor_version=args.rekor_version)
+    token = identity_token(args, issuer_default=context.oidc_url)
     bundle = Signer(context, token, clock=utc_now).sign_dsse(PAYLOAD_TYPE, payload)
     out: Path = args.bundle or args.file.with_name(args.file.name + ".sigstore.json")
     out.write_text(json.dumps(bundle, indent=2) + "\n")

@@ -9,7 +9,7 @@ DATA_DIR ?= $(HOME)/.sigstack
 HOST   ?= 127.0.0.1
 PORT   ?= 8080
 
-.PHONY: up test lint typecheck imports unit bench clean install install-test system-deps peers
+.PHONY: up test lint typecheck imports unit bench clean install install-test system-deps peers test-deps
 
 $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)
@@ -65,7 +65,17 @@ typecheck: install-test
 imports: install-test
 	$(VENV)/bin/lint-imports
 
-unit: install-test peers
+# Debian packages the tests use: the real OCI registry (ARCHITECTURE §4). Quick when present;
+# installed with apt when we are root; otherwise we say what is missing (the tests then fail).
+test-deps:
+	@command -v docker-registry >/dev/null || [ -x /usr/bin/docker-registry ] || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian packages: docker-registry"; \
+	    apt-get update -qq >/dev/null && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-registry >/dev/null; \
+	  else echo "missing (install with apt as root): docker-registry" >&2; fi; }
+
+unit: install-test peers test-deps
 	SIGSTACK_PEERS=$(abspath $(PEERS)) $(VENV)/bin/pytest -q
 
 test: lint typecheck imports unit

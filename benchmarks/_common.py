@@ -9,12 +9,15 @@ import re
 import resource
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from sigstack.testing.server import start_log_server
+from sigstack.testing.service import ServiceProcess
+from sigstack.testing.stack import start_stack
 
 WORK = Path(__file__).parent / ".work"
 
@@ -43,6 +46,22 @@ def start_server(data_dir: Path, *extra: str) -> tuple[subprocess.Popen[bytes], 
     """``sigstack serve log`` on a free port; returns the process and its URL once healthy."""
     server = start_log_server(data_dir, None, *extra, timeout=120)
     return server.process, server.url
+
+
+def start_local_stack(work: Path, email: str) -> tuple[ServiceProcess, str]:
+    """``sigstack up`` in ``work/data`` on a free port, and a one-hour identity token for
+    ``email`` from its OIDC issuer (``sigstack oidc token``). Stop the stack when done."""
+    stack = start_stack(work / "data", output=work / "up.log", timeout=120)
+    try:
+        token = subprocess.run(
+            [sys.executable, "-m", "sigstack", "oidc", "token", "--email", email,
+             "--data-dir", str(stack.data_dir), "--lifetime", "3600"],
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()  # fmt: skip
+    except BaseException:
+        stack.stop()
+        raise
+    return stack, token
 
 
 def _children(pid: int) -> list[int]:

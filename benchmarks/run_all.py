@@ -18,6 +18,8 @@ def main() -> None:
         "bench_http_write.py",
         "bench_ca.py",
         "bench_tsa.py",
+        "bench_verify.py",
+        "bench_sign.py",
     ):
         print(f"\n## {script}", flush=True)
         subprocess.run([sys.executable, str(HERE / script)], check=True, cwd=HERE)

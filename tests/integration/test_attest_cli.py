@@ -45,7 +45,11 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Servi
 def _sigstack(
     data: Path, *args: str, cache: Path | None = None, **env: str
 ) -> subprocess.CompletedProcess[str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("SIGSTORE_", "XDG_"))}
+    environ = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SIGSTORE_", "XDG_")) and "proxy" not in k.lower()
+    }
     environ |= {"SIGSTACK_HOME": str(data), **env}
     environ["XDG_CACHE_HOME"] = str(cache or data.parent / "xdg-cache")
     return subprocess.run(
@@ -230,7 +234,9 @@ def test_instance_public_good_verifies_offline_from_the_embedded_root(tmp_path: 
         "--certificate-oidc-issuer", "https://token.actions.githubusercontent.com",
         "--instance", "public-good",
     ]  # fmt: skip
-    done = _sigstack(tmp_path, *argv, cache=tmp_path / "cache")
+    # Unreachable whatever the machine's network: every https request goes to a dead proxy.
+    dead = {"HTTPS_PROXY": "http://127.0.0.1:9", "NO_PROXY": ""}
+    done = _sigstack(tmp_path, *argv, cache=tmp_path / "cache", **dead)
     assert done.returncode == 0, done.stderr
     assert f"identity: {identity}" in done.stdout
     warning = done.stderr.strip().splitlines()
@@ -241,6 +247,6 @@ def test_instance_public_good_verifies_offline_from_the_embedded_root(tmp_path: 
     metadata = tmp_path / "cache" / "sigstack" / "tuf" / "tuf-repo-cdn.sigstore.dev" / "metadata"
     assert json.loads((metadata / "root.json").read_bytes())["signed"]["version"] == 15
 
-    staging = _sigstack(tmp_path, *argv[:-1], "staging", cache=tmp_path / "cache")
+    staging = _sigstack(tmp_path, *argv[:-1], "staging", cache=tmp_path / "cache", **dead)
     assert staging.returncode == 1  # a production bundle does not chain to the staging CAs
     assert "using the embedded copy" in staging.stderr

@@ -20,7 +20,7 @@ from sigstack.errors import FormatError
 if TYPE_CHECKING:
     from sigstack.verify import Identity, IdentityRegex, ManagedKey, VerificationResult
 
-__all__ = ["CHECKS", "add_policy_arguments", "policy", "render"]
+__all__ = ["CHECKS", "add_policy_arguments", "policy", "read_input", "render"]
 
 #: What a successful verification has established (sigstore-clients.md §9 steps).
 CHECKS = (
@@ -32,6 +32,16 @@ CHECKS = (
     "artifact digest and signature verify",
     "log entry consistent with the bundle",
 )
+
+
+def read_input(path: Path, what: str) -> bytes:
+    """The bytes of an input file; a missing or unreadable file is a :class:`FormatError`."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise FormatError(
+            f"cannot read the {what}: {exc.strerror or exc}", field=str(path)
+        ) from exc
 
 
 def add_policy_arguments(parser: argparse.ArgumentParser) -> None:
@@ -51,7 +61,7 @@ def policy(args: argparse.Namespace) -> Identity | IdentityRegex | ManagedKey:
     from sigstack.verify import Identity, IdentityRegex, ManagedKey
 
     if args.key is not None:
-        return ManagedKey.from_pem(args.key.read_bytes())
+        return ManagedKey.from_pem(read_input(args.key, "public key"))
     subject = args.certificate_identity or args.certificate_identity_regexp
     issuer = args.certificate_oidc_issuer or args.certificate_oidc_issuer_regexp
     if not subject or not issuer:

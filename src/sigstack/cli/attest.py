@@ -26,7 +26,7 @@ from typing import Any
 
 from sigstack.cli._identity import add_identity_arguments, identity_token
 from sigstack.cli._trust import add_trust_arguments, signing_context, trusted_root
-from sigstack.cli._verify_args import CHECKS, add_policy_arguments, policy, render
+from sigstack.cli._verify_args import CHECKS, add_policy_arguments, policy, read_input, render
 
 __all__ = ["register"]
 
@@ -77,7 +77,7 @@ def _statement(args: argparse.Namespace, artifact: bytes) -> bytes:
     from sigstack.errors import FormatError
 
     if args.statement is not None:
-        data = args.statement.read_bytes()
+        data = read_input(args.statement, "statement")
         statement = parse_statement(data)
         digest = hashlib.sha256(artifact).hexdigest()
         if digest not in statement.sha256_subjects():
@@ -91,7 +91,7 @@ def _statement(args: argparse.Namespace, artifact: bytes) -> bytes:
             check_predicate_type(statement, args.type)
         return bytes(data)
     try:
-        predicate = parse_predicate(args.predicate.read_bytes())
+        predicate = parse_predicate(read_input(args.predicate, "predicate"))
     except FormatError as exc:
         raise FormatError(exc.message, field=str(args.predicate)) from exc
     sha256 = hashlib.sha256(artifact).digest()
@@ -103,7 +103,7 @@ def _attest_blob(args: argparse.Namespace) -> int:
     from sigstack.core.intoto import PAYLOAD_TYPE
     from sigstack.sign import Signer
 
-    payload = _statement(args, args.file.read_bytes())
+    payload = _statement(args, read_input(args.file, "file"))
     context = signing_context(args, now=utc_now(), rekor_version=args.rekor_version)
     token = identity_token(args, issuer_default=context.oidc_url)
     bundle = Signer(context, token, clock=utc_now).sign_dsse(PAYLOAD_TYPE, payload)
@@ -126,14 +126,14 @@ def _verify_blob_attestation(args: argparse.Namespace) -> int:
 
     verifier = Verifier(trusted_root(args), clock=utc_now)
     identity = policy(args)
-    bundle = load_bundle(args.bundle.read_bytes())
+    bundle = load_bundle(read_input(args.bundle, "bundle"))
     if bundle.dsse_envelope is None:
         raise BundleFormatError(
             "expected an attestation (a DSSE envelope), found a message signature: use verify-blob",
             field="messageSignature",
         )
     result = verifier.verify_dsse(bundle, identity)
-    statement = check_subject(result, args.file.read_bytes())
+    statement = check_subject(result, read_input(args.file, "file"))
     checks: tuple[str, ...] = ATTESTATION_CHECKS
     if args.type is not None:
         check_predicate_type(statement, args.type)

@@ -250,3 +250,29 @@ def test_instance_public_good_verifies_offline_from_the_embedded_root(tmp_path: 
     staging = _sigstack(tmp_path, *argv[:-1], "staging", cache=tmp_path / "cache", **dead)
     assert staging.returncode == 1  # a production bundle does not chain to the staging CAs
     assert "using the embedded copy" in staging.stderr
+
+
+def test_a_message_signature_bundle_is_not_an_attestation(tmp_path: Path) -> None:
+    cases = Path("/work/shared/conformance/bundle-verify")
+    refused = _sigstack(
+        tmp_path, "verify-blob-attestation", str(cases / "a.txt"),
+        "--bundle", str(cases / "happy-path-v0.3" / "bundle.sigstore.json"),
+        "--certificate-identity-regexp", ".*", "--certificate-oidc-issuer-regexp", ".*",
+        "--trusted-root", "/work/shared/trust/public-good/trusted_root.json",
+    )  # fmt: skip
+    assert refused.returncode == 1
+    assert "expected an attestation (a DSSE envelope), found a message signature" in refused.stderr
+
+
+def test_an_unknown_predicate_type_is_refused_before_signing(tmp_path: Path) -> None:
+    artifact = tmp_path / "a.txt"
+    artifact.write_bytes(b"a")
+    predicate = tmp_path / "p.json"
+    predicate.write_text("{}")
+    refused = _sigstack(
+        tmp_path, "attest-blob", str(artifact), "--predicate", str(predicate),
+        "--type", "provenance", "--identity-token", "unused",
+    )  # fmt: skip
+    assert refused.returncode == 1
+    assert "expected a predicate type URI or one of custom" in refused.stderr
+    assert "found 'provenance'" in refused.stderr

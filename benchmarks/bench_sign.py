@@ -94,6 +94,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=50, help="timed runs per Rekor version")
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--no-bytecode-cache", action="store_true")
+    parser.add_argument(
+        "--src",
+        type=Path,
+        help="run the CLI from this source tree (e.g. a worktree of an older"
+        " commit, for before/after figures); the stack and the in-process Signer are this tree's",
+    )
     args = parser.parse_args()
     work = WORK / "sign"
     shutil.rmtree(work, ignore_errors=True)
@@ -102,6 +108,8 @@ def main() -> None:
     try:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SIGSTORE_", "PYTHON"))}
         env |= {"SIGSTACK_HOME": str(stack.data_dir), "SIGSTORE_IDENTITY_TOKEN": token}
+        if args.src is not None:
+            env["PYTHONPATH"] = str(args.src.resolve())
         if args.no_bytecode_cache:
             env["PYTHONDONTWRITEBYTECODE"] = "1"
         else:
@@ -115,6 +123,8 @@ def main() -> None:
     finally:
         stack.stop()
     cache = "no byte-code cache" if args.no_bytecode_cache else "byte-code cached"
+    if args.src is not None:
+        cache += f"; CLI from {args.src}"
     print(f"machine: {machine()}")
     print(
         f"sign: `sigstack sign-blob FILE --rekor-version V` as a child process against"

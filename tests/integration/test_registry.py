@@ -375,6 +375,51 @@ def test_credential_helper_is_asked_first(
     assert asked.read_text() == auth_registry.host
 
 
+@pytest.fixture(scope="module")
+def token_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RegistryProcess]:
+    running = _start(
+        tmp_path_factory.mktemp("token-registry"), users={"alice": "s3cret"}, token_auth=True
+    )
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def test_bearer_token_challenge_against_the_real_registry(token_registry: RegistryProcess) -> None:
+    assert token_registry.token_server is not None
+    requests = token_registry.token_server.requests
+    alice = StaticCredentials(Credentials("alice", "s3cret"))
+    image = make_image("token auth")
+    with RegistryClient(token_registry.host, plain_http=True, credentials=alice) as client:
+        pushed = push_image(client, "demo/tokens", image, tag="v1")
+        assert client.get_manifest("demo/tokens", "v1").digest == pushed.digest
+        assert client.list_tags("demo/tokens") == ["v1"]
+        layer = image.manifest.layers[0].digest
+        assert client.mount_blob("demo/copy", layer, "demo/tokens") is True
+    # one token per scope, each fetched once and then reused from the cache
+    assert requests == [
+        ("alice", ["repository:demo/tokens:pull"]),
+        ("alice", ["repository:demo/tokens:pull,push"]),
+        ("alice", ["repository:demo/copy:pull,push", "repository:demo/tokens:pull"]),
+    ]
+
+
+def test_bearer_token_refused_without_credentials(
+    token_registry: RegistryProcess, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path))
+    with (
+        RegistryClient(token_registry.host, plain_http=True) as client,
+        pytest.raises(AuthenticationError) as refused,
+    ):
+        client.get_manifest("demo/tokens", "v1")
+    message = str(refused.value)
+    assert "the token service http://127.0.0.1:" in message
+    assert "refused anonymous access for repository:demo/tokens:pull" in message
+    assert f"no docker config at {tmp_path / 'config.json'}" in message
+
+
 # -- TLS -----------------------------------------------------------------------------------
 
 

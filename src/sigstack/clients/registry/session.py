@@ -203,7 +203,8 @@ class Session:
         ok: tuple[int, ...] = (200,),
     ) -> httpx.Response:
         """Send, answering one authentication challenge; non-``ok`` statuses raise."""
-        scopes = (repository_scope(repository, push=push), *extra_scopes)
+        own = (repository_scope(repository, push=push),) if repository else ()
+        scopes = (*own, *extra_scopes)
         headers = headers or {}
         sent = self._authorization(scopes)
         response = self._send(

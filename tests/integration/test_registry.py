@@ -166,6 +166,44 @@ def test_push_pull_round_trip_checks_every_digest(client: RegistryClient) -> Non
     assert client.resolve(ref.repository, ref.identifier).digest == pushed.digest
 
 
+def test_docker_media_types_and_exact_bytes(client: RegistryClient) -> None:
+    """A Docker schema 2 manifest and manifest list, pushed as pretty-printed bytes: the
+    digest is of those exact bytes, and the registry serves them with their own type."""
+    image = make_image("docker types")
+    client.push_blob("demo/docker", image.config)
+    client.push_blob("demo/docker", image.layer)
+    document = {
+        "schemaVersion": 2,
+        "mediaType": mt.DOCKER_MANIFEST,
+        "config": {"mediaType": mt.DOCKER_CONFIG, "size": len(image.config),
+                   "digest": str(digest_of(image.config))},
+        "layers": [{"mediaType": mt.DOCKER_LAYER, "size": len(image.layer),
+                    "digest": str(digest_of(image.layer))}],
+    }  # fmt: skip
+    data = json.dumps(document, indent=3).encode()
+    pushed = client.put_manifest("demo/docker", data, tag="v2").descriptor
+    assert pushed.digest == digest_of(data) and pushed.media_type == mt.DOCKER_MANIFEST
+
+    listing = {
+        "schemaVersion": 2,
+        "mediaType": mt.DOCKER_MANIFEST_LIST,
+        "manifests": [{"mediaType": mt.DOCKER_MANIFEST, "size": len(data),
+                       "digest": str(pushed.digest),
+                       "platform": {"architecture": "amd64", "os": "linux"}}],
+    }  # fmt: skip
+    listing_data = json.dumps(listing, indent=1).encode()
+    client.put_manifest("demo/docker", listing_data, tag="multi")
+
+    pulled = client.get_manifest("demo/docker", "v2")
+    assert (pulled.data, pulled.manifest.media_type) == (data, mt.DOCKER_MANIFEST)
+    assert client.head_manifest("demo/docker", "v2").media_type == mt.DOCKER_MANIFEST
+    pulled_list = client.get_manifest("demo/docker", "multi")
+    assert isinstance(pulled_list.manifest, ImageIndex)
+    assert pulled_list.descriptor.media_type == mt.DOCKER_MANIFEST_LIST
+    assert pulled_list.data == listing_data
+    assert pulled_list.manifest.manifests[0].digest == pushed.digest
+
+
 def test_missing_manifest_and_blob_are_not_found(client: RegistryClient) -> None:
     with pytest.raises(NotFoundError, match="MANIFEST_UNKNOWN"):
         client.get_manifest("demo/nothing-here", "v9")

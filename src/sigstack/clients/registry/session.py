@@ -170,15 +170,19 @@ class Session:
         auth: str | None,
     ) -> httpx.Response:
         all_headers = dict(headers)
-        if auth is not None:
+        target = self._client.base_url.join(url)
+        same_origin = (target.scheme, target.netloc) == (
+            self._client.base_url.scheme,
+            self._client.base_url.netloc,
+        )
+        if auth is not None and same_origin:  # an upload Location may point elsewhere
             all_headers["Authorization"] = auth
         if params:  # httpx's params= would replace a Location's own query (e.g. _state)
             url = str(httpx.URL(url).copy_merge_params(dict(params)))
         try:
             return self._client.request(method, url, headers=all_headers, content=content)
         except httpx.HTTPError as exc:
-            full = str(self._client.base_url.join(url)) if not url.startswith("http") else url
-            raise _transport_error(exc, method, full, self.ca_bundle) from exc
+            raise _transport_error(exc, method, str(target), self.ca_bundle) from exc
 
     def _authorization(self, scopes: tuple[str, ...]) -> str | None:
         creds = self._creds().credentials

@@ -75,10 +75,14 @@ def _error_codes(response: httpx.Response) -> str:
     return text[:_MAX_SHOWN] if text else "(no body)"
 
 
-def status_error(response: httpx.Response, what: str) -> Error:
-    """The sigstack error for a non-2xx registry answer about ``what``."""
+def status_error(response: httpx.Response, what: str, ok: tuple[int, ...] = (200,)) -> Error:
+    """The sigstack error for an unexpected registry answer about ``what``."""
     request = response.request
-    where = f"{what}: {request.method} {request.url} answered {response.status_code}"
+    expected = " or ".join(str(code) for code in ok)
+    where = (
+        f"{what}: expected HTTP {expected} from {request.method} {request.url}, "
+        f"it answered {response.status_code}"
+    )
     detail = _error_codes(response)
     status = response.status_code
     if status in (401, 403):
@@ -227,7 +231,7 @@ class Session:
                     f"{creds.source} ({_error_codes(response)})"
                 )
         if response.status_code not in ok:
-            raise status_error(response, what)
+            raise status_error(response, what, ok)
         return response
 
     def _answer_challenge(
@@ -288,7 +292,8 @@ class Session:
         if lookup.credentials is not None:
             auth = httpx.BasicAuth(lookup.credentials.username, lookup.credentials.password)
         try:
-            answer = self._client.get(realm, params=query, auth=auth or httpx.USE_CLIENT_DEFAULT)
+            url = httpx.URL(realm).copy_merge_params(query)  # keep any query the realm has
+            answer = self._client.get(url, auth=auth or httpx.USE_CLIENT_DEFAULT)
         except httpx.HTTPError as exc:
             raise _transport_error(exc, "GET", realm, self.ca_bundle) from exc
         if answer.status_code in (401, 403):

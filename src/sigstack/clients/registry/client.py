@@ -37,7 +37,7 @@ from pathlib import Path
 import httpx
 
 from sigstack.clients._http import ContextClosing
-from sigstack.clients.registry.auth import repository_scope
+from sigstack.clients.registry.blobs import BlobOperations, header_digest
 from sigstack.clients.registry.credentials import CredentialSource, DockerConfig
 from sigstack.clients.registry.session import DEFAULT_TIMEOUT, Session
 from sigstack.core.oci import mediatypes
@@ -58,7 +58,6 @@ __all__ = ["PulledManifest", "PushedManifest", "Referrers", "RegistryClient"]
 #: we refuse to parse larger ones.
 MAX_MANIFEST_BYTES = 4 * 1024 * 1024
 _MAX_PAGES = 10_000
-_OCTET = "application/octet-stream"
 
 
 @dataclass(frozen=True)
@@ -99,14 +98,9 @@ def _reference(reference: str | Digest) -> tuple[str, Digest | None]:
     return validate_tag(reference, field="reference"), None
 
 
-def _header_digest(response: httpx.Response, what: str) -> Digest | None:
-    header = response.headers.get("docker-content-digest")
-    return None if header is None else parse_digest(header, field=f"{what}: Docker-Content-Digest")
-
-
 def _check_header(data: bytes, response: httpx.Response, what: str) -> None:
     """Refuse ``data`` if the registry's ``Docker-Content-Digest`` does not describe it."""
-    claimed = _header_digest(response, what)
+    claimed = header_digest(response, what)
     if claimed is not None and not claimed.matches(data):
         raise VerificationError(
             f"{what}: the registry says Docker-Content-Digest {claimed}, the bytes it sent "
@@ -114,7 +108,7 @@ def _check_header(data: bytes, response: httpx.Response, what: str) -> None:
         )
 
 
-class RegistryClient(ContextClosing):
+class RegistryClient(BlobOperations, ContextClosing):
     """One registry host (``host[:port]``): ``RegistryClient("127.0.0.1:5000", plain_http=True)``.
 
     ``credentials`` defaults to docker's ``config.json``
@@ -198,7 +192,7 @@ class RegistryClient(ContextClosing):
             "HEAD", f"/v2/{repo}/manifests/{ref}", what=what, repository=repo,
             headers={"Accept": mediatypes.MANIFEST_ACCEPT},
         )  # fmt: skip
-        claimed = _header_digest(response, what)
+        claimed = header_digest(response, what)
         length = response.headers.get("content-length", "")
         media_type = response.headers.get("content-type", "").split(";")[0].strip()
         if claimed is None or not length.isdigit() or not media_type:
@@ -235,7 +229,7 @@ class RegistryClient(ContextClosing):
             "PUT", f"/v2/{repo}/manifests/{ref}", what=what, repository=repo, push=True,
             headers={"Content-Type": parsed.media_type}, content=data, ok=(201,),
         )  # fmt: skip
-        stored = _header_digest(response, what)
+        stored = header_digest(response, what)
         if stored is not None and stored != digest_of(data, stored.algorithm):
             raise VerificationError(
                 f"{what}: pushed bytes with digest {digest}, the registry says it stored {stored}"
@@ -340,141 +334,6 @@ class RegistryClient(ContextClosing):
             yield tags
             url = _next_link(response)
         raise FormatError(f"{what}: more than {_MAX_PAGES} pages; giving up")
-
-    # -- blobs --------------------------------------------------------------------------
-
-    def get_blob(self, repository: str, digest: Digest) -> bytes:
-        """The blob ``digest``, refused unless its bytes hash to ``digest`` (end-2)."""
-        repo = validate_repository(repository)
-        what = f"blob {self.registry}/{repo}@{digest}"
-        response = self._session.request(
-            "GET", f"/v2/{repo}/blobs/{digest}", what=what, repository=repo
-        )
-        verify_content(response.content, digest, what)
-        return response.content
-
-    def head_blob(self, repository: str, digest: Digest) -> Descriptor:
-        """Media type and size of blob ``digest`` (end-2, HEAD); 404 → NotFoundError."""
-        repo = validate_repository(repository)
-        what = f"blob {self.registry}/{repo}@{digest}"
-        response = self._session.request(
-            "HEAD", f"/v2/{repo}/blobs/{digest}", what=what, repository=repo
-        )
-        claimed = _header_digest(response, what)
-        if claimed is not None and claimed != digest:
-            raise VerificationError(
-                f"{what}: asked for {digest}, the registry answered for {claimed}; refusing"
-            )
-        length = response.headers.get("content-length", "")
-        if not length.isdigit():
-            raise FormatError(f"{what}: expected a Content-Length, found {length!r}")
-        media_type = response.headers.get("content-type", _OCTET).split(";")[0].strip()
-        return Descriptor(media_type, digest, int(length))
-
-    def blob_exists(self, repository: str, digest: Digest) -> bool:
-        """Whether ``repository`` has blob ``digest``."""
-        try:
-            self.head_blob(repository, digest)
-        except NotFoundError:
-            return False
-        return True
-
-    def push_blob(
-        self,
-        repository: str,
-        data: bytes,
-        *,
-        chunk_size: int | None = None,
-        mount_from: str | None = None,
-    ) -> Digest:
-        """Store ``data`` unless already there: mounted from ``mount_from`` if possible."""
-        digest = digest_of(data)
-        if self.blob_exists(repository, digest):
-            return digest
-        if mount_from is not None and self.mount_blob(repository, digest, mount_from):
-            return digest
-        return self.upload_blob(repository, data, chunk_size=chunk_size)
-
-    def upload_blob(self, repository: str, data: bytes, *, chunk_size: int | None = None) -> Digest:
-        """Upload ``data``: POST then PUT (end-4a, end-6), or in PATCH chunks (end-5)."""
-        repo = validate_repository(repository)
-        digest = digest_of(data)
-        what = f"upload of blob {digest} to {self.registry}/{repo}"
-        start = self._session.request(
-            "POST", f"/v2/{repo}/blobs/uploads/", what=what, repository=repo, push=True,
-            headers={"Content-Length": "0"}, ok=(202,),
-        )  # fmt: skip
-        location = _location(start, what)
-        body = data
-        if chunk_size is not None:
-            if chunk_size <= 0:
-                raise FormatError(f"expected a positive chunk size, found {chunk_size}")
-            location = self._patch_chunks(repo, location, data, chunk_size, what)
-            body = b""
-        done = self._session.request(
-            "PUT", location, what=what, repository=repo, push=True,
-            params={"digest": str(digest)}, content=body,
-            headers={"Content-Type": _OCTET, "Content-Length": str(len(body))}, ok=(201,),
-        )  # fmt: skip
-        stored = _header_digest(done, what)
-        if stored is not None and stored != digest:
-            raise VerificationError(f"{what}: the registry says it stored {stored}, not {digest}")
-        return digest
-
-    def _patch_chunks(
-        self, repo: str, location: str, data: bytes, chunk_size: int, what: str
-    ) -> str:
-        for start in range(0, len(data), chunk_size):
-            chunk = data[start : start + chunk_size]
-            end = start + len(chunk) - 1
-            response = self._session.request(
-                "PATCH", location, what=what, repository=repo, push=True, content=chunk,
-                headers={
-                    "Content-Type": _OCTET,
-                    "Content-Range": f"{start}-{end}",
-                    "Content-Length": str(len(chunk)),
-                },
-                ok=(202,),
-            )  # fmt: skip
-            received = response.headers.get("range")
-            if received is not None and received != f"0-{end}":
-                raise FormatError(
-                    f"{what}: after sending bytes {start}-{end} expected the registry to hold "
-                    f"Range 0-{end}, found {received}"
-                )
-            location = _location(response, what)
-        return location
-
-    def mount_blob(self, repository: str, digest: Digest, from_repository: str) -> bool:
-        """Mount ``digest`` from ``from_repository`` (end-11); False if the registry declined."""
-        repo = validate_repository(repository)
-        source = validate_repository(from_repository, field="from_repository")
-        what = f"mount of blob {digest} from {source} into {self.registry}/{repo}"
-        response = self._session.request(
-            "POST", f"/v2/{repo}/blobs/uploads/", what=what, repository=repo, push=True,
-            extra_scopes=(repository_scope(source, push=False),),
-            params={"mount": str(digest), "from": source},
-            headers={"Content-Length": "0"}, ok=(201, 202),
-        )  # fmt: skip
-        if response.status_code == 202:  # an upload session was opened instead: cancel it
-            self._session.request(
-                "DELETE", _location(response, what), what=what, repository=repo, push=True,
-                ok=(204, 404),
-            )  # fmt: skip
-            return False
-        stored = _header_digest(response, what)
-        if stored is not None and stored != digest:
-            raise VerificationError(f"{what}: the registry says it mounted {stored}")
-        return True
-
-
-def _location(response: httpx.Response, what: str) -> str:
-    location: str = response.headers.get("location", "")
-    if not location:
-        raise FormatError(
-            f"{what}: expected a Location header with {response.status_code}, found none"
-        )
-    return location
 
 
 def _next_link(response: httpx.Response) -> str | None:

@@ -12,6 +12,7 @@ import base64
 import gzip
 import io
 import json
+import os
 import tarfile
 import threading
 from collections.abc import Iterator
@@ -48,8 +49,8 @@ ANONYMOUS = StaticCredentials(None)
 class Recorder(httpx.HTTPTransport):
     """A real transport that remembers (method, path, status) of every exchange."""
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self) -> None:
+        super().__init__()
         self.seen: list[tuple[str, str, int]] = []
         self.headers: list[httpx.Headers] = []
 
@@ -401,7 +402,7 @@ def test_credential_helper_is_asked_first(
         'echo \'{"ServerURL":"x","Username":"alice","Secret":"s3cret"}\'\n'
     )
     helper.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{bin_dir}:{__import__('os').environ['PATH']}")
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
     config = tmp_path / "d"
     config.mkdir()
     (config / "config.json").write_text(

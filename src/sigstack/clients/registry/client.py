@@ -25,7 +25,10 @@ Referrers: a registry without the referrers API (404 on end-12; Debian's
 ``docker-registry`` 2.8 is one) keeps them under the tag schema (§"Referrers Tag Schema",
 :mod:`sigstack.core.oci.referrers`). ``put_manifest`` of a manifest with a ``subject``
 updates that tag when the registry did not answer with ``OCI-Subject`` (§"Pushing
-Manifests with Subject"); ``referrers`` reads it on a 404.
+Manifests with Subject"); ``referrers`` reads it on a 404. The entry copies the manifest's
+annotations, as the spec says (go-containerregistry does not). Updating the tag is a
+read-append-write without conditional requests (distribution 2.8 ignores ``If-Match``):
+two clients adding referrers to one subject at the same moment can lose an entry.
 """
 
 from __future__ import annotations

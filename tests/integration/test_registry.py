@@ -573,3 +573,13 @@ def test_blob_with_other_bytes_is_refused(liar: str) -> None:
 
 def test_static_credentials_repr_hides_the_password() -> None:
     assert "s3cret" not in repr(Credentials("alice", "s3cret"))
+
+
+def test_a_missing_registry_binary_fails_with_the_fix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SIGSTACK_DOCKER_REGISTRY", str(tmp_path / "absent"))
+    with pytest.raises(RegistryUnavailable, match=r"`make test` as root, or `apt-get install"):
+        start_registry(tmp_path)
+    with pytest.raises(pytest.fail.Exception, match="docker-registry"):  # fails, never skips
+        _start(tmp_path)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import ssl
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Self
@@ -19,6 +18,7 @@ from typing import Self
 import httpx
 
 from sigstack import __version__
+from sigstack.clients._plain import PlainHTTPTransport
 from sigstack.errors import (
     DuplicateEntryError,
     EntryTooLargeError,
@@ -193,14 +193,15 @@ class SharedTransport(httpx.BaseTransport):
     requests of one signing (the local stack serves all three on one port).
 
     A client's ``close()`` leaves the pool open; its owner calls :meth:`release` when done.
-    The certificate-verifying TLS context (httpx's default: certifi's CA bundle, ~25 ms to
-    load) is built on the first ``https`` request only. Plain ``http`` requests go through a
-    pool whose context trusts no CA at all: it never handshakes, and would refuse any peer
-    if it did.
+    ``https`` goes through httpx's own transport, whose certificate-verifying TLS context
+    (certifi's CA bundle, ~25 ms to load) is built on the first ``https`` request only.
+    Plain ``http`` goes through :class:`~sigstack.clients._plain.PlainHTTPTransport` (the
+    standard library's ``http.client``), so a process that only talks to a local stack
+    does not import httpcore either.
     """
 
     def __init__(self) -> None:
-        self._plain: httpx.HTTPTransport | None = None
+        self._plain: PlainHTTPTransport | None = None
         self._tls: httpx.HTTPTransport | None = None
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
@@ -209,7 +210,7 @@ class SharedTransport(httpx.BaseTransport):
                 self._tls = httpx.HTTPTransport()
             return self._tls.handle_request(request)
         if self._plain is None:
-            self._plain = httpx.HTTPTransport(verify=ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT))
+            self._plain = PlainHTTPTransport()
         return self._plain.handle_request(request)
 
     def close(self) -> None:
@@ -217,6 +218,7 @@ class SharedTransport(httpx.BaseTransport):
 
     def release(self) -> None:
         """Close every pooled connection; the transport stays usable (it reconnects)."""
-        for transport in (self._plain, self._tls):
-            if transport is not None:
-                transport.close()
+        if self._plain is not None:
+            self._plain.close()
+        if self._tls is not None:
+            self._tls.close()

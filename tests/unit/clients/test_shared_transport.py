@@ -1,30 +1,63 @@
-"""``SharedTransport``: one keep-alive pool lent to several clients, released by its owner."""
+"""``SharedTransport`` and ``PlainHTTPTransport`` against a real ``http.server``.
+
+One keep-alive connection lent to several clients and released by its owner; answers as
+httpx gives them (duplicate headers kept, ``Content-Encoding`` decoded); a peer that
+closes, refuses or stalls ends in the clients' :class:`~sigstack.errors.NetworkError`.
+"""
 
 from __future__ import annotations
 
-import ssl
+import gzip
+import socket
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
 
+import httpx
 import pytest
 
 from sigstack.clients._http import HttpClient, SharedTransport
+from sigstack.clients._plain import PlainHTTPTransport
+from sigstack.errors import NetworkError, NotFoundError
 
 
 class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive
+    protocol_version = "HTTP/1.1"  # keep-alive unless a path says otherwise
     peers: ClassVar[list[tuple[str, int]]] = []
+    bodies: ClassVar[list[bytes]] = []
 
-    def do_GET(self) -> None:
-        self.peers.append(self.client_address)
-        body = b'{"ok": true}'
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
+    def _answer(self, status: int, body: bytes, *headers: tuple[str, str]) -> None:
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        self.peers.append(self.client_address)
+        if self.path == "/gzip":
+            self._answer(
+                200, gzip.compress(b'{"zipped": true}'),
+                ("Content-Encoding", "gzip"), ("X-Twice", "a"), ("X-Twice", "b"),
+            )  # fmt: skip
+        elif self.path == "/close":
+            self.close_connection = True
+            self._answer(200, b"{}", ("Connection", "close"))
+        elif self.path == "/slow":
+            time.sleep(1.0)
+            self._answer(200, b"{}")
+        elif self.path == "/missing":
+            self._answer(404, b'{"code": 404, "message": "no such entry"}')
+        else:
+            self._answer(200, b'{"ok": true}', ("Content-Type", "application/json"))
+
+    def do_POST(self) -> None:
+        self.peers.append(self.client_address)
+        self.bodies.append(self.rfile.read(int(self.headers["Content-Length"])))
+        self._answer(201, b'{"created": true}')
 
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -33,6 +66,7 @@ class _Handler(BaseHTTPRequestHandler):
 @pytest.fixture
 def server() -> Iterator[str]:
     _Handler.peers = []
+    _Handler.bodies = []
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -49,24 +83,70 @@ def test_clients_share_one_connection_until_released(server: str) -> None:
     first.get_json("/a")
     first.close()  # a client's close leaves the lent pool open
     second = HttpClient(server, shared, 5.0)
-    second.get_json("/b")
+    second.request("POST", "/b", json_body={"n": 1})
     assert len(_Handler.peers) == 2
     assert _Handler.peers[0] == _Handler.peers[1], "the second client opened a new connection"
+    assert _Handler.bodies == [b'{"n":1}']
     shared.release()
     second.get_json("/c")  # usable after release: a new connection
     assert _Handler.peers[2] != _Handler.peers[1]
+    assert shared._tls is None  # no TLS transport (nor certifi's bundle) for http URLs
     second.close()
     shared.release()
 
 
-def test_plain_http_pool_trusts_no_ca(server: str) -> None:
-    shared = SharedTransport()
-    client = HttpClient(server, shared, 5.0)
-    client.get_json("/")
-    plain = shared._plain
-    assert plain is not None and shared._tls is None  # no certifi bundle loaded for http
-    context = plain._pool._ssl_context
-    assert isinstance(context, ssl.SSLContext)
-    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
-    assert context.get_ca_certs() == []
-    shared.release()
+def test_answers_as_httpx_gives_them(server: str) -> None:
+    with httpx.Client(transport=PlainHTTPTransport()) as client:
+        response = client.get(server + "/gzip")
+    assert response.status_code == 200
+    assert response.json() == {"zipped": True}  # Content-Encoding decoded by httpx
+    assert response.headers.get_list("x-twice") == ["a", "b"]
+    assert response.http_version == "HTTP/1.1"
+
+
+def test_status_errors_keep_their_meaning(server: str) -> None:
+    client = HttpClient(server, PlainHTTPTransport(), 5.0)
+    with pytest.raises(NotFoundError, match="no such entry"):
+        client.get_json("/missing")
+    client.close()
+
+
+def test_peer_closing_and_stale_keep_alive_reconnect(server: str) -> None:
+    transport = PlainHTTPTransport()
+    client = HttpClient(server, transport, 5.0)
+    client.get_json("/close")  # the server closes after answering
+    client.get_json("/after-close")
+    assert _Handler.peers[0] != _Handler.peers[1]
+    # an idle connection the peer has closed is noticed before reuse
+    (connection,) = transport._connections.values()
+    assert connection.sock is not None
+    connection.sock.shutdown(socket.SHUT_RD)  # as if the server had hung up
+    client.get_json("/after-hangup")
+    assert len(_Handler.peers) == 3 and _Handler.peers[2] != _Handler.peers[1]
+    client.close()
+    transport.close()
+
+
+def test_refused_connection_is_a_network_error() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # bound, not listening: connections are refused
+        client = HttpClient(f"http://127.0.0.1:{port}", PlainHTTPTransport(), 5.0)
+        with pytest.raises(NetworkError, match="cannot reach the log \\(ConnectError"):
+            client.get_json("/x")
+
+
+def test_read_timeout_is_a_network_error(server: str) -> None:
+    client = HttpClient(server, PlainHTTPTransport(), 0.2)
+    with pytest.raises(NetworkError, match="ReadTimeout"):
+        client.get_json("/slow")
+    client.get_json("/fine")  # the timed-out connection was dropped, a new one works
+    client.close()
+
+
+def test_https_is_refused_by_the_plain_transport() -> None:
+    with (
+        httpx.Client(transport=PlainHTTPTransport()) as client,
+        pytest.raises(httpx.UnsupportedProtocol, match="expected an http:// URL"),
+    ):
+        client.get("https://127.0.0.1:1/")

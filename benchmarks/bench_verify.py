@@ -108,7 +108,11 @@ def make_bundles(work: Path, count: int) -> dict[str, Any]:
             path = work / f"artifact-{n}.{version}-{kind}.sigstore.json"
             path.write_text(json.dumps(bundle))
             bundles.append(
-                {"bundle": str(path), "artifact": str(artifact) if kind == "blob" else ""}
+                {
+                    "bundle": str(path),
+                    "artifact": str(artifact) if kind == "blob" else "",
+                    "kind": f"Rekor {version} {kind}",
+                }
             )
         issuer = f"{stack.url}/oidc"
     finally:
@@ -196,6 +200,12 @@ def main() -> None:
         f"  ratio sigstore-python / sigstack: {theirs_ms[0] / ours_ms[0]:.1f}x (median),"
         f" {theirs_ms[1] / ours_ms[1]:.1f}x (mean)"
     )
+    kinds = [b["kind"] for b in manifest["bundles"]]
+    for kind in dict.fromkeys(kinds):
+        mine = [t for i, t in enumerate(ours) if kinds[i % len(kinds)] == kind]
+        peer = [t for i, t in enumerate(theirs) if kinds[i % len(kinds)] == kind]
+        a, b = statistics.median(mine) * 1000, statistics.median(peer) * 1000
+        print(f"    {kind}: sigstack {a:.2f} ms, sigstore-python {b:.2f} ms, {b / a:.1f}x")
 
 
 if __name__ == "__main__":

@@ -153,9 +153,14 @@ class Verifier:
         )
         return key, (leaf.public_bytes(serialization.Encoding.DER), spki), leaf
 
-    def _log(self, entry: TlogEntry, times: list[datetime]) -> None:
-        """Step 4: inclusion proof, checkpoint, SET."""
+    def _log(self, entry: TlogEntry, times: list[datetime], version: str) -> None:
+        """Step 4: inclusion proof, checkpoint, SET. A v0.1 bundle may prove inclusion by
+        its SET alone (§9.1; what a legacy cosign ``.sig`` layer carries, oci-and-policy.md
+        §1.3); ``_structure`` made sure a v0.1 entry has one."""
         log = _tlog.find_log(tuple(self._root.tlogs), entry, times)
+        if version == "0.1" and entry.inclusion_proof is None:
+            _tlog.verify_promise(entry, log)
+            return
         _tlog.verify_inclusion_of(entry)
         _tlog.verify_checkpoint(entry, log)
         _tlog.verify_promise(entry, log)
@@ -188,7 +193,7 @@ class Verifier:
             digest = hashlib.sha256(artifact).digest()
         times = self._times(bundle, entry, message.signature)
         key, signer, leaf = self._signer(bundle, policy, times)
-        self._log(entry, times)
+        self._log(entry, times, bundle.version)
         if message.digest is not None and message.digest != digest:  # step 6
             raise MessageDigestError(
                 f"expected messageDigest {digest.hex()} (the artifact's SHA-256), "
@@ -211,7 +216,7 @@ class Verifier:
         signature = envelope.signatures[0].sig
         times = self._times(bundle, entry, signature)
         key, signer, leaf = self._signer(bundle, policy, times)
-        self._log(entry, times)
+        self._log(entry, times, bundle.version)
         pae_bytes = pae(envelope.payload_type, envelope.payload)
         try:
             verify_signature(key, signature, pae_bytes, field="dsseEnvelope.signatures[0]")

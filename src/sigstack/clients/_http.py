@@ -9,8 +9,10 @@ The message keeps the server's ``{"code", "message"}`` verbatim.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
+import ssl
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Self
@@ -188,13 +190,20 @@ class Closing(ContextClosing):
         self._http.close()
 
 
+@functools.cache
+def _verified_tls_context() -> ssl.SSLContext:
+    """httpx's default verifying context, built once per process (it is read-only after)."""
+    return httpx.create_ssl_context()
+
+
 class SharedTransport(httpx.BaseTransport):
     """One connection pool lent to several clients: keep-alive across the CA, TSA and log
     requests of one signing (the local stack serves all three on one port).
 
     A client's ``close()`` leaves the pool open; its owner calls :meth:`release` when done.
-    ``https`` goes through httpx's own transport, whose certificate-verifying TLS context
-    (certifi's CA bundle, ~25 ms to load) is built on the first ``https`` request only.
+    ``https`` goes through httpx's own transport with httpx's certificate-verifying TLS
+    context (certifi's CA bundle, or ``SSL_CERT_FILE``/``SSL_CERT_DIR``; ~25 ms to load),
+    built on the first ``https`` request of the process and reused after.
     Plain ``http`` goes through :class:`~sigstack.clients._plain.PlainHTTPTransport` (the
     standard library's ``http.client``), so a process that only talks to a local stack
     does not import httpcore either.
@@ -207,7 +216,7 @@ class SharedTransport(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         if request.url.scheme == "https":
             if self._tls is None:
-                self._tls = httpx.HTTPTransport()
+                self._tls = httpx.HTTPTransport(verify=_verified_tls_context())
             return self._tls.handle_request(request)
         if self._plain is None:
             self._plain = PlainHTTPTransport()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import http.client
 import select
+import threading
 
 import httpx
 
@@ -38,10 +39,15 @@ def _stale(connection: http.client.HTTPConnection) -> bool:
 
 
 class PlainHTTPTransport(httpx.BaseTransport):
-    """HTTP/1.1 without TLS, one keep-alive connection per (host, port)."""
+    """HTTP/1.1 without TLS, one keep-alive connection per (host, port).
+
+    Meant for one sequence of requests at a time (one signing); requests from several
+    threads are safe but take turns.
+    """
 
     def __init__(self) -> None:
         self._connections: dict[tuple[str, int], http.client.HTTPConnection] = {}
+        self._lock = threading.Lock()
 
     def _connection(self, request: httpx.Request) -> http.client.HTTPConnection:
         url = request.url
@@ -69,6 +75,10 @@ class PlainHTTPTransport(httpx.BaseTransport):
                 f"expected an http:// URL for the plain transport, found {request.url.scheme}://",
                 request=request,
             )
+        with self._lock:
+            return self._send(request)
+
+    def _send(self, request: httpx.Request) -> httpx.Response:
         connection = self._connection(request)
         body = request.read()
         try:
@@ -106,6 +116,7 @@ class PlainHTTPTransport(httpx.BaseTransport):
 
     def close(self) -> None:
         """Close every connection; the transport stays usable (it reconnects)."""
-        for connection in self._connections.values():
-            connection.close()
-        self._connections.clear()
+        with self._lock:
+            for connection in self._connections.values():
+                connection.close()
+            self._connections.clear()

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -52,8 +53,10 @@ class Signer:
     """Signs artifacts for the identity of ``identity_token`` with ``context``'s services.
 
     ``clock`` gives "now" (for the CT keys valid now); ``transport`` replaces the network
-    for every client (tests). Otherwise the CA, TSA and log clients share one connection
-    pool (keep-alive within a signing; closed when each ``sign_*`` returns).
+    for every client (tests). Otherwise each call (``certificate``, ``sign_*``) opens its
+    own :class:`~sigstack.clients._http.SharedTransport`: its CA, TSA and log requests share
+    keep-alive connections, closed when the call returns, and concurrent calls on one
+    ``Signer`` never share a connection.
     """
 
     def __init__(
@@ -67,21 +70,28 @@ class Signer:
         self.context = context
         self._token = identity_token
         self._clock = clock
-        self._pool: SharedTransport | None = None
-        if transport is None:
-            self._pool = transport = SharedTransport()
         self._transport = transport
         self._key = ec.generate_private_key(ec.SECP256R1())
         self._chain: list[x509.Certificate] | None = None
 
+    @contextmanager
+    def _network(self) -> Iterator[httpx.BaseTransport]:
+        """The transport for one call: the caller's, or a pool closed when the call ends."""
+        if self._transport is not None:
+            yield self._transport
+            return
+        pool = SharedTransport()
+        try:
+            yield pool
+        finally:
+            pool.release()
+
     def certificate(self) -> x509.Certificate:
         """The signing certificate, requested once and checked (its SCT) on first use."""
-        try:
-            return self._certificate()
-        finally:
-            self._release()
+        with self._network() as net:
+            return self._certificate(net)
 
-    def _certificate(self) -> x509.Certificate:
+    def _certificate(self, net: httpx.BaseTransport) -> x509.Certificate:
         if self._chain is None:
             csr = (
                 x509.CertificateSigningRequestBuilder()
@@ -89,7 +99,7 @@ class Signer:
                 .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
                 .sign(self._key, hashes.SHA256())
             )
-            with CAClient(self.context.ca_url, transport=self._transport) as ca:
+            with CAClient(self.context.ca_url, transport=net) as ca:
                 chain = ca.request_certificate(csr.public_bytes(_PEM), self._token)
             ours = self._key.public_key().public_bytes(
                 _DER, serialization.PublicFormat.SubjectPublicKeyInfo
@@ -123,36 +133,20 @@ class Signer:
 
     def sign_digest(self, digest: bytes) -> dict[str, Any]:
         """The bundle v0.3 JSON document for an artifact whose SHA-256 is ``digest``."""
-        try:
-            return self._sign_digest(digest)
-        finally:
-            self._release()
-
-    def sign_dsse(self, payload_type: str, payload: bytes) -> dict[str, Any]:
-        """The bundle v0.3 JSON document for a DSSE envelope of ``payload`` (an in-toto
-        statement for ``attest``); the signature is over PAE(payloadType, payload) (§5.1)."""
-        try:
-            return self._sign_dsse(payload_type, payload)
-        finally:
-            self._release()
-
-    def _release(self) -> None:
-        if self._pool is not None:
-            self._pool.release()
-
-    def _sign_digest(self, digest: bytes) -> dict[str, Any]:
         if len(digest) != 32:
             raise FormatError(
                 f"expected a 32-byte SHA-256 digest, found {len(digest)} bytes", field="digest"
             )
-        certificate = self._certificate()
-        signature = self._key.sign(digest, ec.ECDSA(utils.Prehashed(hashes.SHA256())))
-        timestamps = self._timestamps(signature)
-        entry = self._log(
-            signature,
-            v1=lambda: hashedrekord_v1(certificate, digest, signature),
-            v2=lambda: hashedrekord_v2(certificate, digest, signature),
-        )
+        with self._network() as net:
+            certificate = self._certificate(net)
+            signature = self._key.sign(digest, ec.ECDSA(utils.Prehashed(hashes.SHA256())))
+            timestamps = self._timestamps(signature, net)
+            entry = self._log(
+                signature,
+                net,
+                v1=lambda: hashedrekord_v1(certificate, digest, signature),
+                v2=lambda: hashedrekord_v2(certificate, digest, signature),
+            )
         return message_signature_bundle(
             certificate_der=certificate.public_bytes(_DER),
             tlog_entry=entry,
@@ -161,18 +155,22 @@ class Signer:
             signature=signature,
         )
 
-    def _sign_dsse(self, payload_type: str, payload: bytes) -> dict[str, Any]:
-        certificate = self._certificate()
-        signed = pae(payload_type, payload)
-        signature = self._key.sign(signed, ec.ECDSA(hashes.SHA256()))
-        envelope = dsse_envelope(payload_type, payload, signature)
-        timestamps = self._timestamps(signature)
-        digest = hashlib.sha256(signed).digest()
-        entry = self._log(
-            signature,
-            v1=lambda: dsse_v1(certificate, envelope),
-            v2=lambda: hashedrekord_v2(certificate, digest, signature),
-        )
+    def sign_dsse(self, payload_type: str, payload: bytes) -> dict[str, Any]:
+        """The bundle v0.3 JSON document for a DSSE envelope of ``payload`` (an in-toto
+        statement for ``attest``); the signature is over PAE(payloadType, payload) (§5.1)."""
+        with self._network() as net:
+            certificate = self._certificate(net)
+            signed = pae(payload_type, payload)
+            signature = self._key.sign(signed, ec.ECDSA(hashes.SHA256()))
+            envelope = dsse_envelope(payload_type, payload, signature)
+            timestamps = self._timestamps(signature, net)
+            digest = hashlib.sha256(signed).digest()
+            entry = self._log(
+                signature,
+                net,
+                v1=lambda: dsse_v1(certificate, envelope),
+                v2=lambda: hashedrekord_v2(certificate, digest, signature),
+            )
         return dsse_bundle(
             certificate_der=certificate.public_bytes(_DER),
             tlog_entry=entry,
@@ -180,7 +178,7 @@ class Signer:
             envelope=envelope,
         )
 
-    def _timestamps(self, signature: bytes) -> list[bytes]:
+    def _timestamps(self, signature: bytes, net: httpx.BaseTransport) -> list[bytes]:
         """Every selected TSA's answer; with Rekor v1 a failing TSA is skipped (§6.6)."""
         found: list[bytes] = []
         failures: list[str] = []
@@ -193,7 +191,7 @@ class Signer:
                 .build()
             )
             try:
-                with TSAClient(url, transport=self._transport) as tsa:
+                with TSAClient(url, transport=net) as tsa:
                     found.append(tsa.timestamp(request.as_bytes()))
             except Error as exc:
                 failures.append(f"{url}: {exc}")
@@ -207,6 +205,7 @@ class Signer:
     def _log(
         self,
         signature: bytes,
+        net: httpx.BaseTransport,
         *,
         v1: Callable[[], dict[str, Any]],
         v2: Callable[[], dict[str, Any]],
@@ -214,10 +213,10 @@ class Signer:
         """Submit the entry to the selected log; the bundle's ``TransparencyLogEntry``,
         refused unless the logged body holds ``signature``."""
         if self.context.rekor_version == 1:
-            with RekorV1Client(self.context.rekor_url, transport=self._transport) as log1:
+            with RekorV1Client(self.context.rekor_url, transport=net) as log1:
                 entry = entry_from_v1(log1.create_entry(v1()))
         else:
-            with RekorV2Client(self.context.rekor_url, transport=self._transport) as log2:
+            with RekorV2Client(self.context.rekor_url, transport=net) as log2:
                 entry = entry_from_v2(log2.create_entry(v2()))
         if logged_signature(entry) != base64.b64encode(signature).decode():
             raise FormatError(

@@ -7,19 +7,29 @@ closes, refuses or stalls ends in the clients' :class:`~sigstack.errors.NetworkE
 
 from __future__ import annotations
 
+import datetime
 import gzip
+import ipaddress
+import json
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import ClassVar
 
 import httpx
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from sigstack.clients._http import HttpClient, SharedTransport
 from sigstack.clients._plain import PlainHTTPTransport
+from sigstack.clock import utc_now
 from sigstack.errors import NetworkError, NotFoundError
 
 
@@ -49,6 +59,8 @@ class _Handler(BaseHTTPRequestHandler):
         elif self.path == "/slow":
             time.sleep(1.0)
             self._answer(200, b"{}")
+        elif self.path.startswith("/echo/"):
+            self._answer(200, json.dumps({"path": self.path}).encode())
         elif self.path == "/missing":
             self._answer(404, b'{"code": 404, "message": "no such entry"}')
         else:
@@ -150,3 +162,73 @@ def test_https_is_refused_by_the_plain_transport() -> None:
         pytest.raises(httpx.UnsupportedProtocol, match="expected an http:// URL"),
     ):
         client.get("https://127.0.0.1:1/")
+
+
+def test_threads_take_turns_on_one_plain_transport(server: str) -> None:
+    client = HttpClient(server, PlainHTTPTransport(), 5.0)
+    answers: dict[str, object] = {}
+
+    def worker(n: int) -> None:
+        for k in range(5):
+            body, _ = client.get_json(f"/echo/{n}-{k}")
+            answers[f"/echo/{n}-{k}"] = body
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(answers) == 30
+    assert all(body == {"path": path} for path, body in answers.items())
+    client.close()
+
+
+def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = utc_now()
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=1))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+def test_https_is_verified_against_the_trusted_cas(tmp_path: Path) -> None:
+    cert_path, key_path = _self_signed(tmp_path)
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_path, key_path)
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        shared = SharedTransport()
+        client = HttpClient(f"https://127.0.0.1:{httpd.server_address[1]}", shared, 5.0)
+        # a certificate no trusted CA issued: refused, not silently accepted
+        with pytest.raises(NetworkError, match="CERTIFICATE_VERIFY_FAILED"):
+            client.get_json("/")
+        assert shared._plain is None and shared._tls is not None
+        shared.release()
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

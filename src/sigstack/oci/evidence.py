@@ -22,7 +22,8 @@ from sigstack.clients.registry import RegistryClient
 from sigstack.core.oci.bundle_referrer import bundle_layer
 from sigstack.core.oci.cosign import BUNDLE_ARTIFACT_PREFIX, Suffix, attached_tag
 from sigstack.core.oci.digest import Digest
-from sigstack.core.oci.manifest import Descriptor, ImageManifest
+from sigstack.core.oci.manifest import Descriptor, ImageIndex, ImageManifest
+from sigstack.core.oci.reference import Reference, parse_reference
 from sigstack.errors import FormatError, NotFoundError, VerificationError
 
 __all__ = [
@@ -30,9 +31,13 @@ __all__ = [
     "AttachedLayer",
     "BundleReferrer",
     "Evidence",
+    "ImageNotFound",
     "Problem",
+    "ResolvedImage",
     "Store",
     "gather",
+    "resolve",
+    "tag_warning",
 ]
 
 #: cosign reads at most this many layers of a ``.sig``/``.att`` manifest (§1.1 ``maxLayers``).
@@ -117,6 +122,56 @@ class Evidence:
         return not (
             self.signatures or self.attestations or self.sboms or self.bundles or self.problems
         )
+
+
+class ImageNotFound(NotFoundError):
+    """The image reference names no manifest (cosign: ``image tag not found``, exit code 11)."""
+
+    exit_code = 11
+
+
+@dataclass(frozen=True)
+class ResolvedImage:
+    """An image reference pinned to the digest of the manifest bytes the registry served."""
+
+    reference: Reference  # with its digest
+    descriptor: Descriptor
+    manifest: ImageManifest | ImageIndex
+    by_tag: bool  # the reference named a tag only: the digest was looked up
+
+    @property
+    def digest(self) -> Digest:
+        return self.descriptor.digest
+
+    def __str__(self) -> str:
+        return f"{self.reference.name}@{self.digest}"
+
+
+def resolve(registry: RegistryClient, reference: Reference | str) -> ResolvedImage:
+    """Resolve ``reference`` to a digest (§2.1 step 1) with the manifest; a digest reference
+    is fetched by digest and its bytes checked against it (the client refuses otherwise).
+
+    A missing image is :class:`ImageNotFound` ``image not found: <ref>``.
+    """
+    ref = parse_reference(reference) if isinstance(reference, str) else reference
+    try:
+        pulled = registry.get_manifest(ref.repository, ref.identifier)
+    except NotFoundError as exc:
+        raise ImageNotFound(f"image not found: {ref} ({exc.message})") from exc
+    pinned = ref.with_digest(pulled.digest)
+    return ResolvedImage(pinned, pulled.descriptor, pulled.manifest, ref.digest is None)
+
+
+def tag_warning(image: ResolvedImage) -> str | None:
+    """cosign's warning when an image is signed by tag (tags are mutable); else ``None``."""
+    if not image.by_tag:
+        return None
+    return (
+        f"Image reference {image.reference.name}:{image.reference.tag} uses a tag, not a "
+        "digest, to identify the image to sign. A tag can be moved to other content: this "
+        f"signs {image.digest}, the manifest the tag points to now. Sign by digest "
+        f"({image.reference.name}@{image.digest}) to be sure of what you sign."
+    )
 
 
 _READ_ERRORS = (FormatError, NotFoundError, VerificationError)

@@ -22,7 +22,7 @@ import base64
 import binascii
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +37,7 @@ from sigstack.core.oci.cosign import (
     ANNOTATION_RFC3161,
     ANNOTATION_SIGNATURE,
 )
+from sigstack.core.oci.digest import Digest
 from sigstack.core.oci.simple_signing import go_json
 from sigstack.errors import FormatError, UnsupportedError
 
@@ -48,6 +49,7 @@ __all__ = [
     "parse_rekor_bundle",
     "parse_signature_layer",
     "parse_timestamp_annotation",
+    "signature_config",
     "timestamp_annotation",
 ]
 
@@ -262,6 +264,24 @@ def parse_signature_layer(payload: bytes, annotations: Mapping[str, str]) -> Leg
         rekor_bundle=parse_rekor_bundle(bundle_text) if bundle_text else None,
         timestamp=parse_timestamp_annotation(stamp_text) if stamp_text else None,
     )
+
+
+_ZERO_TIME = "0001-01-01T00:00:00Z"
+
+
+def signature_config(layer_digests: Sequence[Digest]) -> bytes:
+    """The config blob of a ``.sig`` image, as go-containerregistry's ``mutate.Append`` on
+    ``empty.Image`` writes it (§1.2): zero times, one history entry and one diff ID per
+    layer. Verifiers ignore it; it only has to be a valid image config."""
+    config = {
+        "architecture": "",
+        "created": _ZERO_TIME,
+        "history": [{"created": _ZERO_TIME} for _ in layer_digests],
+        "os": "",
+        "rootfs": {"type": "layers", "diff_ids": [str(d) for d in layer_digests]},
+        "config": {},
+    }
+    return go_json(config)
 
 
 def legacy_bundle(signature: LegacySignature) -> Bundle:

@@ -1,0 +1,235 @@
+"""``sign_image``: sign a container image in a registry, in either cosign storage format.
+
+oci-and-policy.md §1.1–§1.4 (legacy) and §1.7 (cosign v3 bundles):
+
+* ``format="bundle"`` (cosign v3's default): the in-toto statement ``{subject: [{digest,
+  annotations}], predicateType: https://sigstore.dev/cosign/sign/v1}`` is signed as DSSE
+  into a bundle v0.3, pushed as an OCI 1.1 referrer of the image (the registry client keeps
+  the ``sha256-<hex>`` referrers tag when the registry has no referrers API). Each signature
+  is its own referrer: a second one is added beside the first.
+* ``format="legacy"`` (cosign ≤ v2, ``--new-bundle-format=false``): the simple-signing
+  payload is signed (a Rekor v1 ``hashedrekord`` over its SHA-256) and APPENDED as a layer to
+  the ``sha256-<hex>.sig`` manifest — read, append, write, as cosign does (racy: two signers
+  at the same moment can lose one); the log entry's SET becomes the RekorBundle annotation,
+  so this format needs a Rekor v1 log. An identical layer is not added twice, and with a
+  managed key a payload the same key already signed is not signed again (cosign's dupe
+  detector).
+
+A tag is resolved to the digest of the manifest it points to *now* and a warning says so
+(:func:`~sigstack.oci.evidence.tag_warning`). ``recursive`` signs an index and every
+manifest it lists. ``repository`` stores the signatures elsewhere (``--repository``,
+``$SIGSTACK_REPOSITORY``: cosign's ``COSIGN_REPOSITORY``).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from sigstack.clients.registry import RegistryClient
+from sigstack.clock import utc_now
+from sigstack.core.bundle import parse_bundle
+from sigstack.core.intoto import PAYLOAD_TYPE
+from sigstack.core.oci.bundle_referrer import referrer_manifest, sign_statement
+from sigstack.core.oci.cosign import (
+    ANNOTATION_CERTIFICATE,
+    ANNOTATION_SIGNATURE,
+    SIMPLE_SIGNING_LAYER,
+    attached_tag,
+)
+from sigstack.core.oci.legacy import LegacySignature, RekorBundle, signature_config
+from sigstack.core.oci.manifest import Descriptor, ImageIndex, ImageManifest
+from sigstack.core.oci.mediatypes import OCI_CONFIG, OCI_EMPTY_DATA
+from sigstack.core.oci.reference import Reference, parse_reference
+from sigstack.core.oci.simple_signing import build_payload
+from sigstack.errors import FormatError, NotFoundError, UnsupportedError
+from sigstack.oci.evidence import ResolvedImage, Store, resolve, tag_warning
+
+__all__ = ["Format", "ImageSigner", "SignOutcome", "SignedImage", "sign_image", "store_for"]
+
+Format = Literal["legacy", "bundle"]
+
+
+class ImageSigner(Protocol):
+    """What :func:`sign_image` needs: :class:`~sigstack.sign.Signer` or ``KeySigner``."""
+
+    def sign_artifact(self, data: bytes) -> dict[str, Any]: ...
+
+    def sign_dsse(self, payload_type: str, payload: bytes) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class SignedImage:
+    """One manifest signed: where the signature went, and whether it was stored."""
+
+    image: Reference  # pinned to its digest
+    format: Format
+    location: str  # host/repo:sha256-<hex>.sig, or host/repo@<referrer digest>
+    stored: bool = True  # False: the same signature was already there
+
+
+@dataclass(frozen=True)
+class SignOutcome:
+    """Everything :func:`sign_image` did; ``warning`` when the image was named by tag."""
+
+    signed: tuple[SignedImage, ...]
+    warning: str | None = None
+
+
+def store_for(registry: RegistryClient, image: Reference, repository: str | Store | None) -> Store:
+    """Where signatures of ``image`` go: its own repository, or ``repository``
+    (``host/path``; a bare name is on Docker Hub, as cosign reads ``COSIGN_REPOSITORY``)."""
+    if repository is None:
+        return Store(registry, image.repository)
+    if isinstance(repository, Store):
+        return repository
+    target = parse_reference(repository)
+    if target.registry != registry.registry:
+        raise UnsupportedError(
+            f"the signature repository {target.name} is on another registry than "
+            f"{registry.registry}: pass a Store with a client for {target.registry}",
+            field="repository",
+        )
+    return Store(registry, target.repository)
+
+
+def _descriptor_of_layer(payload: bytes, signature: LegacySignature) -> Descriptor:
+    return Descriptor.of(payload, SIMPLE_SIGNING_LAYER, annotations=signature.annotations())
+
+
+def _current_sig_manifest(store: Store, tag: str) -> ImageManifest | None:
+    try:
+        pulled = store.registry.get_manifest(store.repository, tag)
+    except NotFoundError:
+        return None
+    if not isinstance(pulled.manifest, ImageManifest):
+        raise FormatError(
+            f"expected an image manifest at {store.location(tag)}, found "
+            f"{pulled.manifest.media_type}; not overwriting it"
+        )
+    return pulled.manifest
+
+
+def _already_signed_by_key(
+    store: Store, manifest: ImageManifest, payload: bytes, key: ec.EllipticCurvePublicKey
+) -> bool:
+    """cosign's dupe detector for managed keys: a layer with this payload whose signature
+    verifies with ``key``."""
+    for layer in manifest.layers:
+        if not layer.digest.matches(payload) or layer.annotations.get(ANNOTATION_CERTIFICATE):
+            continue
+        try:
+            signature = base64.b64decode(layer.annotations.get(ANNOTATION_SIGNATURE, ""))
+            key.verify(signature, payload, ec.ECDSA(hashes.SHA256()))
+        except (InvalidSignature, ValueError):
+            continue
+        return True
+    return False
+
+
+def _sign_legacy(
+    store: Store, image: Reference, signer: ImageSigner, annotations: Mapping[str, str]
+) -> SignedImage:
+    assert image.digest is not None
+    tag = attached_tag(image.digest, "sig")
+    location = store.location(tag)
+    payload = build_payload(image.name, image.digest, annotations)
+    current = _current_sig_manifest(store, tag)
+    key = getattr(signer, "public_key", None)
+    if (
+        current is not None
+        and isinstance(key, ec.EllipticCurvePublicKey)
+        and _already_signed_by_key(store, current, payload, key)
+    ):
+        return SignedImage(image, "legacy", location, stored=False)
+    bundle = parse_bundle(json.dumps(signer.sign_artifact(payload)))
+    if bundle.message_signature is None or len(bundle.tlog_entries) != 1:
+        raise FormatError("expected a message-signature bundle with one log entry from the signer")
+    signature = LegacySignature(
+        payload=payload,
+        signature=bundle.message_signature.signature,
+        certificate=bundle.leaf_der,
+        rekor_bundle=RekorBundle.from_tlog_entry(bundle.tlog_entries[0]),
+        timestamp=bundle.rfc3161_timestamps[0] if bundle.rfc3161_timestamps else None,
+    )
+    layer = _descriptor_of_layer(payload, signature)
+    # Read again just before writing: keeps the window in which a concurrent signer's
+    # layer could be lost as short as it can be without conditional requests.
+    current = _current_sig_manifest(store, tag)
+    existing = current.layers if current is not None else ()
+    if layer in existing:
+        return SignedImage(image, "legacy", location, stored=False)
+    layers = (*existing, layer)
+    config = signature_config([d.digest for d in layers])
+    store.registry.push_blob(store.repository, payload)
+    store.registry.push_blob(store.repository, config)
+    manifest = ImageManifest(config=Descriptor.of(config, OCI_CONFIG), layers=layers)
+    store.registry.put_manifest(store.repository, manifest, tag=tag)
+    return SignedImage(image, "legacy", location)
+
+
+def _sign_bundle(
+    store: Store,
+    image: Reference,
+    subject: Descriptor,
+    signer: ImageSigner,
+    *,
+    annotations: Mapping[str, str],
+    created: datetime,
+) -> SignedImage:
+    assert image.digest is not None
+    statement = sign_statement(image.digest, annotations)
+    document = signer.sign_dsse(PAYLOAD_TYPE, statement)
+    bundle_json = json.dumps(document, separators=(",", ":")).encode()
+    manifest = referrer_manifest(bundle_json, subject, created=created)
+    store.registry.push_blob(store.repository, bundle_json)
+    store.registry.push_blob(store.repository, OCI_EMPTY_DATA)
+    pushed = store.registry.put_manifest(store.repository, manifest)
+    return SignedImage(image, "bundle", store.location(str(pushed.descriptor.digest)))
+
+
+def _targets(
+    registry: RegistryClient, resolved: ResolvedImage, recursive: bool
+) -> list[tuple[Reference, Descriptor]]:
+    targets = [(resolved.reference, resolved.descriptor)]
+    if recursive and isinstance(resolved.manifest, ImageIndex):
+        for entry in resolved.manifest.manifests:
+            child = resolve(registry, resolved.reference.with_digest(entry.digest))
+            targets.append((child.reference, child.descriptor))
+    return targets
+
+
+def sign_image(
+    registry: RegistryClient,
+    reference: Reference | str,
+    signer: ImageSigner,
+    *,
+    annotations: Mapping[str, str] | None = None,
+    format: Format = "bundle",
+    repository: str | Store | None = None,
+    recursive: bool = False,
+    clock: Callable[[], datetime] = utc_now,
+) -> SignOutcome:
+    """Sign the image ``reference`` names (module docstring) and store the signature."""
+    if format not in ("legacy", "bundle"):
+        raise FormatError(f"expected format legacy or bundle, found {format!r}", field="format")
+    resolved = resolve(registry, reference)
+    store = store_for(registry, resolved.reference, repository)
+    values = dict(annotations or {})
+    signed: list[SignedImage] = []
+    for image, descriptor in _targets(registry, resolved, recursive):
+        if format == "legacy":
+            signed.append(_sign_legacy(store, image, signer, values))
+        else:
+            signed.append(
+                _sign_bundle(store, image, descriptor, signer, annotations=values, created=clock())
+            )
+    return SignOutcome(tuple(signed), tag_warning(resolved))

@@ -38,6 +38,8 @@ COMMANDS: dict[str, str] = {
     "generate-key-pair": "keys",
     "attest-blob": "attest",
     "verify-blob-attestation": "attest",
+    "sign": "image",
+    "verify": "image",
     "trust-instance": "instance",
     "demo": "demo",
 }

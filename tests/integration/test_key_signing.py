@@ -210,3 +210,70 @@ def test_key_signer_dsse_verifies_with_the_managed_key(
     )
     with pytest.raises(VerificationFailure, match="does not verify"):
         verifier.verify_dsse(load_bundle(json.dumps(bundle)), ManagedKey.from_pem(other_pem))
+
+
+def test_digest_inputs_sign_and_verify(
+    live: tuple[Path, ServiceProcess], key_pair: tuple[Path, Path]
+) -> None:
+    """``FILE`` may be ``sha256:HEX`` for sign-blob and verify-blob (cosign, conformance)."""
+    root, server = live
+    private, public = key_pair
+    artifact = root / "by-digest.txt"
+    artifact.write_bytes(b"signed by its digest only\n")
+    digest = "sha256:" + hashlib.sha256(artifact.read_bytes()).hexdigest()
+    bundle = root / "by-digest.sigstore.json"
+    no_out = _sigstack(
+        server.data_dir, "sign-blob", digest, "--key", str(private), COSIGN_PASSWORD="correct horse"
+    )
+    assert no_out.returncode == 1
+    assert "needs --bundle" in no_out.stderr, no_out.stderr
+    signed = _sigstack(
+        server.data_dir, "sign-blob", digest, "--key", str(private), "--bundle", str(bundle),
+        COSIGN_PASSWORD="correct horse",
+    )  # fmt: skip
+    assert signed.returncode == 0, signed.stderr
+    for subject in (str(artifact), digest):
+        ok = _sigstack(
+            server.data_dir, "verify-blob", subject, "--bundle", str(bundle), "--key", str(public)
+        )
+        assert ok.returncode == 0, ok.stderr
+    other = "sha256:" + "00" * 32
+    refused = _sigstack(
+        server.data_dir, "verify-blob", other, "--bundle", str(bundle), "--key", str(public)
+    )
+    assert refused.returncode == 1
+    assert "expected messageDigest" in refused.stderr, refused.stderr
+
+
+@pytest.mark.parametrize("version", ["1", "2"])
+def test_attest_blob_with_a_key(
+    live: tuple[Path, ServiceProcess], key_pair: tuple[Path, Path], version: str
+) -> None:
+    """attest-blob --key: a DSSE statement signed with a cosign key, subject by file or digest."""
+    root, server = live
+    private, public = key_pair
+    artifact = root / f"attested-{version}.txt"
+    artifact.write_bytes(b"attested with a key, Rekor v%s\n" % version.encode())
+    digest = "sha256:" + hashlib.sha256(artifact.read_bytes()).hexdigest()
+    predicate = root / "predicate.json"
+    predicate.write_text('{"buildType": "https://example.com/build"}')
+    bundle = root / f"attested-{version}.sigstore.json"
+    signed = _sigstack(
+        server.data_dir, "attest-blob", digest, "--predicate", str(predicate),
+        "--type", "slsaprovenance1", "--key", str(private), "--bundle", str(bundle),
+        "--rekor-version", version, COSIGN_PASSWORD="correct horse",
+    )  # fmt: skip
+    assert signed.returncode == 0, signed.stderr
+    for subject in (str(artifact), digest):
+        ok = _sigstack(
+            server.data_dir, "verify-blob-attestation", subject, "--bundle", str(bundle),
+            "--key", str(public), "--type", "slsaprovenance1",
+        )  # fmt: skip
+        assert ok.returncode == 0, ok.stderr
+        assert "https://slsa.dev/provenance/v1" in ok.stdout
+    wrong = _sigstack(
+        server.data_dir, "verify-blob-attestation", str(predicate), "--bundle", str(bundle),
+        "--key", str(public),
+    )  # fmt: skip
+    assert wrong.returncode == 1
+    assert "not a subject" in wrong.stderr, wrong.stderr

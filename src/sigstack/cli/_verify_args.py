@@ -18,9 +18,19 @@ from typing import TYPE_CHECKING
 from sigstack.errors import FormatError
 
 if TYPE_CHECKING:
-    from sigstack.verify import Identity, IdentityRegex, ManagedKey, VerificationResult
+    from sigstack.verify import Digest, Identity, IdentityRegex, ManagedKey, VerificationResult
 
-__all__ = ["CHECKS", "add_policy_arguments", "policy", "read_input", "render"]
+__all__ = [
+    "CHECKS",
+    "add_policy_arguments",
+    "bundle_path",
+    "policy",
+    "read_artifact",
+    "read_input",
+    "render",
+]
+
+_DIGEST = re.compile(r"^sha256:[0-9a-fA-F]{64}$")
 
 #: What a successful verification has established (sigstore-clients.md §9 steps).
 CHECKS = (
@@ -42,6 +52,29 @@ def read_input(path: Path, what: str) -> bytes:
         raise FormatError(
             f"cannot read the {what}: {exc.strerror or exc}", field=str(path)
         ) from exc
+
+
+def read_artifact(value: str) -> bytes | Digest:
+    """``FILE``, or ``sha256:HEX`` (when no file has that name): the artifact's bytes, or
+    only its SHA-256 digest (as cosign and the conformance protocol accept)."""
+    if _DIGEST.match(value) and not Path(value).exists():
+        from sigstack.verify import Digest
+
+        return Digest("sha256", bytes.fromhex(value.removeprefix("sha256:")))
+    return read_input(Path(value), "file")
+
+
+def bundle_path(args: argparse.Namespace) -> Path:
+    """``--bundle``, else ``FILE.sigstore.json``; a digest input needs ``--bundle``."""
+    if args.bundle is not None:
+        return Path(args.bundle)
+    if _DIGEST.match(args.file) and not Path(args.file).exists():
+        raise FormatError(
+            f"signing a digest ({args.file[:20]}…) needs --bundle: there is no file to name "
+            "the bundle after"
+        )
+    file = Path(args.file)
+    return file.with_name(file.name + ".sigstore.json")
 
 
 def add_policy_arguments(parser: argparse.ArgumentParser) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 
 from sigstack.cli._identity import add_identity_arguments, identity_token
 from sigstack.cli._trust import add_trust_arguments, signing_context, trusted_root
-from sigstack.cli._verify_args import add_policy_arguments, render
+from sigstack.cli._verify_args import add_policy_arguments, bundle_path, read_artifact, render
 from sigstack.cli._verify_args import policy as identity_policy
 from sigstack.clock import utc_now
 from sigstack.sign import KeySigner, Signer
@@ -33,7 +33,7 @@ __all__ = ["register"]
 def register(commands: Any) -> None:
     """Add ``sign-blob`` and ``verify-blob``."""
     sign = commands.add_parser("sign-blob", help="sign a file into a Sigstore bundle")
-    sign.add_argument("file", type=Path, metavar="FILE", help="the artifact to sign")
+    sign.add_argument("file", metavar="FILE", help="the artifact to sign, or sha256:HEX")
     sign.add_argument("--bundle", type=Path, help="output (default FILE.sigstore.json)")
     add_identity_arguments(sign)
     add_trust_arguments(sign, signing=True)
@@ -42,7 +42,7 @@ def register(commands: Any) -> None:
     sign.set_defaults(handler=_sign_blob)
 
     verify = commands.add_parser("verify-blob", help="verify a file against a Sigstore bundle")
-    verify.add_argument("file", type=Path, metavar="FILE", help="the artifact")
+    verify.add_argument("file", metavar="FILE", help="the artifact, or sha256:HEX")
     verify.add_argument("--bundle", type=Path, required=True, help="the bundle")
     add_policy_arguments(verify)
     add_trust_arguments(verify, signing=False)
@@ -50,6 +50,8 @@ def register(commands: Any) -> None:
 
 
 def _sign_blob(args: argparse.Namespace) -> int:
+    out = bundle_path(args)  # input and output settled before any password or sign-in
+    artifact = read_artifact(args.file)
     key = None
     if args.key is not None:
         from sigstack.cli.keys import read_private_key
@@ -62,8 +64,10 @@ def _sign_blob(args: argparse.Namespace) -> int:
     else:
         token = identity_token(args, issuer_default=context.oidc_url)
         signer = Signer(context, token, clock=utc_now)
-    bundle = signer.sign_artifact(args.file.read_bytes())
-    out: Path = args.bundle or args.file.with_name(args.file.name + ".sigstore.json")
+    if isinstance(artifact, bytes):
+        bundle = signer.sign_artifact(artifact)
+    else:
+        bundle = signer.sign_digest(artifact.value)
     out.write_text(json.dumps(bundle, indent=2) + "\n")
     print(f"wrote {out} (Rekor v{context.rekor_version} at {context.rekor_url})")
     return 0
@@ -76,7 +80,7 @@ def _verify_blob(args: argparse.Namespace) -> int:
     verifier = Verifier(trusted_root(args), clock=utc_now)
     policy = identity_policy(args)
     bundle = load_bundle(args.bundle.read_bytes())
-    artifact = args.file.read_bytes()
+    artifact = read_artifact(args.file)
     if bundle.dsse_envelope is not None:  # an in-toto statement: FILE must be a subject
         result = verifier.verify_dsse(bundle, policy)
         check_subject(result, artifact)

@@ -444,3 +444,35 @@ def test_hand_built_legacy_signature_verifies(env: Env) -> None:
     assert claim["critical"]["image"]["docker-manifest-digest"] == str(pushed.digest)
     assert claim["optional"]["Subject"] == EMAIL
     assert claim["optional"]["Bundle"] == rekor_bundle
+
+
+def test_one_bad_signature_is_reported_not_fatal(env: Env) -> None:
+    repo = "story/unreadable"
+    pushed = push_image(env, repo, "unreadable")
+    image = f"{env.registry.host}/{repo}@{pushed.digest}"
+    _sign(env, image, "--format", "legacy")
+    _sign(env, image, "--format", "bundle")
+    pulled = env.client.get_manifest(repo, _sig_tag(pushed.digest))
+    doc = json.loads(pulled.data)
+    garbage = b"not a simple-signing payload"
+    env.client.push_blob(repo, garbage)
+    doc["layers"][0]["digest"], doc["layers"][0]["size"] = str(digest_of(garbage)), len(garbage)
+    env.client.put_manifest(repo, json.dumps(doc).encode(), tag=_sig_tag(pushed.digest))
+    out = _sigstack(env, "verify", image, *env.who())
+    assert out.returncode == 0, out.stderr
+    assert "  bundle: " in out.stdout
+    rejected = f"not verified: {env.registry.host}/{repo}:{_sig_tag(pushed.digest)} layer 0: "
+    assert rejected in out.stdout
+
+
+def test_legacy_format_with_rekor_v2_is_refused_before_signing(env: Env) -> None:
+    pushed = push_image(env, "story/v2legacy", "v2 legacy")
+    image = f"{env.registry.host}/story/v2legacy@{pushed.digest}"
+    out = _sigstack(env, "sign", image, "--format", "legacy", "--rekor-version", "2",
+                    SIGSTORE_IDENTITY_TOKEN=_token(env))  # fmt: skip
+    assert out.returncode == 1
+    assert "only a Rekor v1 log gives; this signer uses Rekor v2" in out.stderr
+    assert not env.client.list_tags("story/v2legacy").count(_sig_tag(pushed.digest))
+    v2 = _sign(env, image, "--format", "bundle", "--rekor-version", "2")
+    assert "(bundle)" in v2.stdout
+    assert _sigstack(env, "verify", image, *env.who()).returncode == 0

@@ -221,6 +221,14 @@ def sign_image(
     """Sign the image ``reference`` names (module docstring) and store the signature."""
     if format not in ("legacy", "bundle"):
         raise FormatError(f"expected format legacy or bundle, found {format!r}", field="format")
+    context = getattr(signer, "context", None)
+    if format == "legacy" and getattr(context, "rekor_version", 1) != 1:
+        raise UnsupportedError(
+            "the legacy .sig format stores the log's SignedEntryTimestamp (RekorBundle), which "
+            "only a Rekor v1 log gives; this signer uses Rekor v2: sign with Rekor v1 or use "
+            "the bundle format",
+            field="format",
+        )
     resolved = resolve(registry, reference)
     store = store_for(registry, resolved.reference, repository)
     values = dict(annotations or {})

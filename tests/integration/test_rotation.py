@@ -86,8 +86,16 @@ def test_sign_before_rotation(live: Live) -> None:
 def test_rotation_of_a_running_stack_is_refused(live: Live) -> None:
     result = _sigstack("rotate", "ca", "--data-dir", str(live.data))
     assert result.returncode == 1
-    assert "stop `sigstack up` first" in result.stderr
+    assert f"is in use by sigstack up (pid {live.server.process.pid})" in result.stderr
+    assert "stop it first" in result.stderr
     assert not (live.data / "trust_history.json").exists()
+
+
+def test_a_second_up_on_the_same_data_dir_is_refused(live: Live) -> None:
+    """The data directory's lock, not /healthz: a second ``up`` on another port refuses."""
+    result = _sigstack("up", "--data-dir", str(live.data), "--port", "1")
+    assert result.returncode == 1
+    assert f"is in use by sigstack up (pid {live.server.process.pid})" in result.stderr
 
 
 def test_rotate_ca_log_and_tsa_then_restart(live: Live) -> None:

@@ -1,6 +1,7 @@
 """``sigstack rotate ca|log|tsa``: a new key with ``validFor.start = now``, the old one closed.
 
-Runs against a STOPPED stack (refuses when its ``/healthz`` answers): records the old
+Runs against a STOPPED stack (refuses while ``sigstack up`` holds the data directory's
+lock, or its ``/healthz`` answers): records the old
 key's public material and window in ``trust_history.json``, generates the new key (and
 chain), re-renders the trust files and republishes them through TUF. Restart
 ``sigstack up`` afterwards; it signs with the new key.
@@ -15,7 +16,7 @@ from typing import Any
 
 from sigstack.cli._common import default_data_dir
 from sigstack.clock import utc_now
-from sigstack.errors import Error
+from sigstack.errors import Error, StorageError
 
 __all__ = ["register"]
 
@@ -36,18 +37,28 @@ def register(commands: Any) -> None:
 
 
 def _rotate(args: argparse.Namespace) -> int:
-    from sigstack.services.stack import open_stack
-    from sigstack.services.stack.rotation import (
-        host_port,
-        probe_running,
-        retire,
-        stack_identity,
-    )
-    from sigstack.services.tlog.storage.sqlite import SQLiteStorage
+    from sigstack.services.stack.lock import lock_data_dir
+    from sigstack.services.stack.rotation import stack_identity
 
     data_dir = (args.data_dir or default_data_dir()).resolve()
     try:
         base_url, _ = stack_identity(data_dir)
+        lock = lock_data_dir(data_dir, "sigstack rotate")
+    except StorageError as exc:
+        print(f"sigstack rotate: {exc}", file=sys.stderr)
+        return 1
+    except (Error, OSError) as exc:
+        raise SystemExit(f"sigstack rotate: {exc}") from exc
+    with lock:
+        return _rotate_locked(args, data_dir, base_url)
+
+
+def _rotate_locked(args: argparse.Namespace, data_dir: Path, base_url: str) -> int:
+    from sigstack.services.stack import open_stack
+    from sigstack.services.stack.rotation import host_port, probe_running, retire
+    from sigstack.services.tlog.storage.sqlite import SQLiteStorage
+
+    try:
         if probe_running(base_url):
             print(
                 f"sigstack rotate: the stack on {data_dir} is running ({base_url}): stop "

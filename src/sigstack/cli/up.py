@@ -96,6 +96,7 @@ def banner(base_url: str, issuer: str, data_dir: Path, tuf: bool) -> str:
 def _up(args: argparse.Namespace) -> int:
     from sigstack.services.ca.settings import CASettings
     from sigstack.services.stack import StackSettings, create_app, open_stack
+    from sigstack.services.stack.lock import lock_data_dir
     from sigstack.services.tlog.settings import LogSettings
 
     if not is_loopback(args.host):
@@ -114,10 +115,12 @@ def _up(args: argparse.Namespace) -> int:
         synchronous=args.sqlite_synchronous,
     )
     try:
+        lock = lock_data_dir(data_dir, "sigstack up")  # held until this process exits
         stack = open_stack(
             data_dir, host=args.host, port=args.port, clock=utc_now, settings=settings
         )
     except (Error, OSError) as exc:
         raise SystemExit(f"sigstack up: {exc}") from exc
     print(banner(stack.base_url, stack.issuer, data_dir, stack.tuf is not None), flush=True)
-    return run_server(create_app(stack), args)
+    with lock:
+        return run_server(create_app(stack), args)

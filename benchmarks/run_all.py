@@ -20,6 +20,7 @@ def main() -> None:
         "bench_tsa.py",
         "bench_verify.py",
         "bench_sign.py",
+        "bench_image_verify.py",
     ):
         print(f"\n## {script}", flush=True)
         subprocess.run([sys.executable, str(HERE / script)], check=True, cwd=HERE)

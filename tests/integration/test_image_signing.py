@@ -249,12 +249,14 @@ def test_a_signature_copied_to_another_image_is_refused(env: Env) -> None:
     ("part", "reason"),
     [
         # the RFC 3161 timestamp is over the signature bytes: it no longer matches
-        ("signature", "timestamp does not verify: Mismatch between messages"),
+        ("signature", "rfc3161Timestamps: expected a timestamp by a trusted TSA"),
         # a payload that says something else: the signature over it fails
         (
             "payload",
             "messageSignature.signature: signature: expected a signature by the ecdsa-p256 key",
         ),
+        # the RekorBundle claims another log index: its SET no longer verifies
+        ("set", "set: signed entry timestamp does not verify"),
     ],
 )
 def test_tampered_signature_layer_is_refused(env: Env, part: str, reason: str) -> None:
@@ -273,6 +275,10 @@ def test_tampered_signature_layer_is_refused(env: Env, part: str, reason: str) -
         layer["annotations"]["dev.cosignproject.cosign/signature"] = base64.b64encode(
             signature
         ).decode()
+    elif part == "set":
+        rekor_bundle = json.loads(layer["annotations"]["dev.sigstore.cosign/bundle"])
+        rekor_bundle["Payload"]["logIndex"] += 1
+        layer["annotations"]["dev.sigstore.cosign/bundle"] = json.dumps(rekor_bundle)
     else:
         payload = json.loads(env.client.get_blob(repo, Digest("sha256", layer["digest"][7:])))
         payload["optional"] = {"approved": "yes"}

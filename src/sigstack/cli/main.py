@@ -40,6 +40,11 @@ COMMANDS: dict[str, str] = {
     "verify-blob-attestation": "attest",
     "sign": "image",
     "verify": "image",
+    "attest": "image_attach",
+    "verify-attestation": "image_attach",
+    "attach": "image_attach",
+    "triangulate": "image_attach",
+    "tree": "image_attach",
     "trust-instance": "instance",
     "demo": "demo",
 }

@@ -27,6 +27,7 @@ __all__ = [
     "COSIGN_SIGN_PREDICATE_TYPE",
     "DSSE_LAYER",
     "SBOM_ARTIFACT_TYPE",
+    "SBOM_MEDIA_TYPES",
     "SIMPLE_SIGNING_LAYER",
     "Suffix",
     "attached_tag",
@@ -56,6 +57,13 @@ COSIGN_SIGN_PREDICATE_TYPE = "https://sigstore.dev/cosign/sign/v1"
 
 #: OCI 1.1 artifact type of an attached SBOM (§1.8).
 SBOM_ARTIFACT_TYPE = "application/vnd.dev.cosign.artifact.sbom.v1+json"
+#: ``cosign attach sbom --type`` → the SBOM layer's media type (§1.8).
+SBOM_MEDIA_TYPES = {
+    "spdx": "text/spdx",
+    "spdxjson": "text/spdx+json",
+    "cyclonedx": "application/vnd.cyclonedx+json",
+    "syft": "application/vnd.syft+json",
+}
 
 Suffix = Literal["sig", "att", "sbom"]
 

@@ -1,0 +1,263 @@
+"""``attest``, ``verify-attestation``, ``attach sbom``, ``triangulate``, ``tree`` for images.
+
+cosign's commands over a registry (oci-and-policy.md §1.1, §1.5, §1.7, §1.8, §2.3):
+
+* ``attest IMAGE --predicate P --type T``: an in-toto statement v1 about the image (subject
+  ``registry/repository`` at the manifest digest, ``predicateType`` T — a URI or a cosign
+  short name — and the JSON object in P as predicate), signed as DSSE keyless or with
+  ``--key``; stored as a bundle referrer (``--format bundle``, cosign v3's default) or as a
+  layer of the ``sha256-<hex>.att`` manifest (``--format legacy``, which needs a Rekor v1
+  log: it is selected unless ``--rekor-version`` says otherwise).
+* ``verify-attestation IMAGE --type T``: every attestation in both formats verified fully
+  (signature, chain, log, identity or ``--key``), about this image, of type T. Cosign's checks
+  on stderr; on stdout each verified DSSE envelope as one JSON line, as cosign prints them
+  (``--json``: a JSON array with the decoded statements, identities and locations).
+* ``attach sbom IMAGE --sbom F --type spdx|spdxjson|cyclonedx|syft``: the ``.sbom`` tag
+  (``--format legacy``) or a referrer (``--format referrer``).
+* ``triangulate IMAGE [--type signature|attestation|sbom|digest]``: where cosign would look.
+* ``tree IMAGE``: what is attached, in both formats.
+
+``--repository`` (default ``$SIGSTACK_REPOSITORY``, cosign's ``COSIGN_REPOSITORY``) stores /
+looks up the attachments in another repository. Note: cosign wraps a ``custom`` predicate as
+``{"Data": …, "Timestamp": …}``; here, as in ``attest-blob``, the predicate is the JSON object
+given, whatever the type.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+from sigstack.cli._identity import add_identity_arguments, identity_token
+from sigstack.cli._trust import add_trust_arguments, signing_context, trusted_root
+from sigstack.cli._verify_args import add_policy_arguments, read_input
+from sigstack.cli._verify_args import policy as identity_policy
+from sigstack.clock import utc_now
+
+__all__ = ["register"]
+
+#: The environment variable naming the attachments' repository (cosign: ``COSIGN_REPOSITORY``).
+REPOSITORY_ENV = "SIGSTACK_REPOSITORY"
+
+_TYPES_HELP = (
+    "predicate type: a URI or slsaprovenance|slsaprovenance02|slsaprovenance1|spdx|spdxjson|"
+    "cyclonedx|link|vuln|openvex|custom (default custom)"
+)
+
+
+def register(commands: Any) -> None:
+    """Add ``attest``, ``verify-attestation``, ``attach``, ``triangulate`` and ``tree``."""
+    attest = commands.add_parser("attest", help="attest a container image (in-toto, DSSE)")
+    _image(attest)
+    attest.add_argument("--predicate", type=Path, required=True, help="the predicate (JSON)")
+    attest.add_argument("--type", default="custom", help=_TYPES_HELP)
+    attest.add_argument(
+        "--format",
+        choices=("bundle", "legacy"),
+        default="bundle",
+        help="bundle: Sigstore bundle as an OCI referrer (cosign v3's default); "
+        "legacy: a layer of the sha256-<hex>.att tag (cosign <= v2)",
+    )
+    attest.add_argument(
+        "--replace", action="store_true", help="legacy: drop .att layers of the same type"
+    )
+    attest.add_argument("--key", type=Path, help="sign with this cosign key file (no identity)")
+    attest.add_argument("--rekor-version", type=int, choices=(1, 2), help="log API version")
+    add_identity_arguments(attest)
+    add_trust_arguments(attest, signing=True)
+    attest.set_defaults(handler=_attest)
+
+    verify = commands.add_parser(
+        "verify-attestation", help="verify the attestations of a container image"
+    )
+    _image(verify)
+    verify.add_argument("--type", default="custom", help=_TYPES_HELP)
+    add_policy_arguments(verify)
+    add_trust_arguments(verify, signing=False)
+    verify.set_defaults(handler=_verify)
+
+    attach = commands.add_parser("attach", help="attach an artifact to a container image")
+    kinds = attach.add_subparsers(dest="attachment", metavar="KIND", required=True)
+    sbom = kinds.add_parser("sbom", help="attach an SBOM (cosign attach sbom)")
+    _image(sbom)
+    sbom.add_argument("--sbom", type=Path, required=True, help="the SBOM file")
+    sbom.add_argument(
+        "--type", default="spdx", choices=("spdx", "spdxjson", "cyclonedx", "syft"),
+        help="SBOM type (default spdx)",
+    )  # fmt: skip
+    sbom.add_argument(
+        "--format", choices=("legacy", "referrer"), default="legacy",
+        help="legacy: the sha256-<hex>.sbom tag; referrer: an OCI 1.1 referrer",
+    )  # fmt: skip
+    sbom.set_defaults(handler=_attach_sbom)
+
+    triangulate = commands.add_parser(
+        "triangulate", help="print where cosign would look for an image's attachments"
+    )
+    _image(triangulate)
+    triangulate.add_argument(
+        "--type", default="signature", choices=("signature", "attestation", "sbom", "digest"),
+        help="what to locate (default signature)",
+    )  # fmt: skip
+    triangulate.set_defaults(handler=_triangulate)
+
+    tree = commands.add_parser("tree", help="list what is attached to a container image")
+    _image(tree)
+    tree.set_defaults(handler=_tree)
+
+
+def _image(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("image", metavar="IMAGE", help="registry/repository[:tag|@digest]")
+    parser.add_argument(
+        "--repository",
+        default=os.environ.get(REPOSITORY_ENV) or None,
+        help=f"store/look up attachments in this repository (default ${REPOSITORY_ENV})",
+    )
+    parser.add_argument(
+        "--allow-insecure-registry",
+        action="store_true",
+        help="allow plain HTTP to a registry that is not on a loopback address",
+    )
+
+
+def _open(stack: ExitStack, args: argparse.Namespace) -> tuple[Any, Any, Any]:
+    """(the image reference, its registry client, the attachments' store)."""
+    from sigstack.clients.registry import RegistryClient
+    from sigstack.clients.registry.session import is_loopback
+    from sigstack.core.oci import parse_reference
+    from sigstack.oci.evidence import Store
+
+    def client(host: str) -> RegistryClient:
+        plain = is_loopback(host) or args.allow_insecure_registry
+        return stack.enter_context(
+            RegistryClient(host, plain_http=plain, allow_insecure=args.allow_insecure_registry)
+        )
+
+    ref = parse_reference(args.image)
+    registry = client(ref.registry)
+    store = Store(registry, ref.repository)
+    if args.repository:
+        target = parse_reference(args.repository)
+        other = registry if target.registry == ref.registry else client(target.registry)
+        store = Store(other, target.repository)
+    return ref, registry, store
+
+
+def _warn(warning: str | None) -> None:
+    if warning:
+        print(f"WARNING: {warning}", file=sys.stderr)
+
+
+def _attest(args: argparse.Namespace) -> int:
+    from sigstack.core.intoto import parse_predicate, predicate_type_uri
+    from sigstack.errors import FormatError
+    from sigstack.oci.attest import attest_image
+    from sigstack.sign import KeySigner, Signer
+
+    predicate_type_uri(args.type)  # refuse a bad --type before asking for a token
+    try:
+        predicate = parse_predicate(read_input(args.predicate, "predicate"))
+    except FormatError as exc:
+        raise FormatError(exc.message, field=str(args.predicate)) from exc
+    version = args.rekor_version or (1 if args.format == "legacy" else None)
+    context = signing_context(args, now=utc_now(), rekor_version=version)
+    signer: Signer | KeySigner
+    if args.key is not None:
+        from sigstack.cli.keys import read_private_key
+
+        signer = KeySigner(context, read_private_key(args.key))
+    else:
+        signer = Signer(context, identity_token(args, issuer_default=context.oidc_url))
+    with ExitStack() as stack:
+        ref, registry, store = _open(stack, args)
+        outcome = attest_image(
+            registry, ref, signer, predicate_type=args.type, predicate=predicate,
+            format=args.format, repository=store, replace=args.replace,
+        )  # fmt: skip
+    _warn(outcome.warning)
+    print(
+        f"attested {outcome.image} ({outcome.format}, {outcome.predicate_type}) "
+        f"-> {outcome.location}"
+    )
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from sigstack.oci.attest import NoAttestationsFound, NoMatchingAttestations, verify_attestations
+    from sigstack.oci.evidence import ImageNotFound
+    from sigstack.verify import Verifier
+
+    policy = identity_policy(args)
+    verifier = Verifier(trusted_root(args), clock=utc_now)
+    try:
+        with ExitStack() as stack:
+            ref, registry, store = _open(stack, args)
+            result = verify_attestations(
+                registry, ref, verifier, policy, predicate_type=args.type, repository=store
+            )
+    except (NoAttestationsFound, NoMatchingAttestations, ImageNotFound) as exc:
+        print(f"sigstack: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    print(f"\nVerification for {args.image} --", file=sys.stderr)
+    print("The following checks were performed on each of these signatures:", file=sys.stderr)
+    for check in result.checks():
+        print(f"  - {check}", file=sys.stderr)
+    for item in result.attestations:
+        who = item.result.identity or "(managed key)"
+        print(f"  {item.format}: {item.location} signed by {who}", file=sys.stderr)
+    for reason in result.rejected:
+        print(f"  not verified: {reason}", file=sys.stderr)
+    if args.json:
+        report = [
+            {
+                "format": item.format,
+                "location": item.location,
+                "identity": item.result.identity,
+                "issuer": item.result.issuer,
+                "predicateType": item.statement.predicate_type,
+                "statement": item.payload(),
+            }
+            for item in result.attestations
+        ]
+        print(json.dumps(report, indent=2))
+        return 0
+    for item in result.attestations:
+        print(item.envelope.decode())
+    return 0
+
+
+def _attach_sbom(args: argparse.Namespace) -> int:
+    from sigstack.oci.attach import attach_sbom
+
+    sbom = read_input(args.sbom, "SBOM")
+    with ExitStack() as stack:
+        ref, registry, store = _open(stack, args)
+        outcome = attach_sbom(registry, ref, sbom, args.type, format=args.format, repository=store)
+    _warn(outcome.warning)
+    print(f"attached SBOM ({outcome.media_type}) to {outcome.image} -> {outcome.location}")
+    return 0
+
+
+def _triangulate(args: argparse.Namespace) -> int:
+    from sigstack.oci.tree import triangulate
+
+    with ExitStack() as stack:
+        ref, registry, store = _open(stack, args)
+        print(triangulate(registry, ref, args.type, repository=store))
+    return 0
+
+
+def _tree(args: argparse.Namespace) -> int:
+    from sigstack.oci.tree import tree
+
+    with ExitStack() as stack:
+        ref, registry, store = _open(stack, args)
+        found = tree(registry, ref, repository=store)
+    for line in found.lines(args.image):
+        print(line)
+    return 0

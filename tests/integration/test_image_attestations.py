@@ -1,0 +1,423 @@
+"""``sigstack attest`` / ``verify-attestation`` / ``attach sbom`` / ``triangulate`` / ``tree``
+against a real registry and a live stack.
+
+The registry is Debian's ``docker-registry`` (distribution 2.8: no referrers API, so
+referrers live under the ``sha256-<hex>`` referrers tag); the stack is ``sigstack up``.
+Images are built here and pushed with our registry client; everything else goes through the
+command line as a user would (oci-and-policy.md §1.5, §1.7, §1.8, §2.3). One legacy ``.att``
+manifest is assembled by hand from the spec's documented layout (§1.5, §1.2, §1.3).
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import io
+import json
+import os
+import subprocess
+import sys
+import tarfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from sigstack.clients.registry import RegistryClient, StaticCredentials
+from sigstack.clock import utc_now
+from sigstack.core.oci import Descriptor, ImageManifest, digest_of
+from sigstack.core.oci import mediatypes as mt
+from sigstack.core.oci.digest import Digest
+from sigstack.sign import Signer, SigningContext
+from sigstack.testing.registry import RegistryProcess, RegistryUnavailable, start_registry
+from sigstack.testing.service import ServiceProcess
+from sigstack.testing.stack import start_stack
+
+EMAIL = "builder@example.com"
+ANONYMOUS = StaticCredentials(None)
+SLSA02 = "https://slsa.dev/provenance/v0.2"
+PROVENANCE = {
+    "builder": {"id": "https://ci.example.com/builder@v1"},
+    "buildType": "https://example.com/build/v1",
+    "invocation": {"configSource": {"uri": "git+https://example.com/app", "digest": {}}},
+}
+
+
+@dataclass
+class Env:
+    root: Path
+    stack: ServiceProcess
+    registry: RegistryProcess
+    client: RegistryClient
+
+    @property
+    def issuer(self) -> str:
+        return f"{self.stack.url}/oidc"
+
+    def who(self, email: str = EMAIL) -> list[str]:
+        return ["--certificate-identity", email, "--certificate-oidc-issuer", self.issuer]
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
+    root = tmp_path_factory.mktemp("attest")
+    (root / "docker").mkdir()
+    (root / "docker" / "config.json").write_text("{}")
+    (root / "provenance.json").write_text(json.dumps(PROVENANCE))
+    try:
+        registry = start_registry(root / "registry")
+    except RegistryUnavailable as exc:
+        pytest.fail(str(exc))
+    stack = None
+    try:
+        stack = start_stack(root / "data", output=root / "up.log")
+        with RegistryClient(registry.host, plain_http=True, credentials=ANONYMOUS) as client:
+            yield Env(root, stack, registry, client)
+    finally:
+        if stack is not None:
+            stack.stop()
+        registry.stop()
+
+
+def _sigstack(env: Env, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    environ = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SIGSTORE_", "COSIGN_", "SIGSTACK_"))
+    }  # fmt: skip
+    environ |= {
+        "SIGSTACK_HOME": str(env.stack.data_dir),
+        "DOCKER_CONFIG": str(env.root / "docker"),
+        **extra,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "sigstack", *args],
+        capture_output=True, text=True, timeout=120, env=environ, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def _token(env: Env, email: str = EMAIL) -> str:
+    out = _sigstack(env, "oidc", "token", "--email", email, "--data-dir", str(env.stack.data_dir))
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip()
+
+
+def _attest(env: Env, image: str, *args: str) -> subprocess.CompletedProcess[str]:
+    out = _sigstack(
+        env, "attest", image, "--predicate", str(env.root / "provenance.json"), *args,
+        SIGSTORE_IDENTITY_TOKEN=_token(env),
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    return out
+
+
+def _layer(text: str) -> bytes:
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w") as tar:
+        body = text.encode()
+        info = tarfile.TarInfo("hello.txt")
+        info.size, info.mtime = len(body), 0
+        tar.addfile(info, io.BytesIO(body))
+    return gzip.compress(raw.getvalue(), mtime=0)
+
+
+def push_image(env: Env, repo: str, text: str, tag: str | None = "v1") -> Descriptor:
+    layer = _layer(text)
+    config = json.dumps(
+        {"architecture": "amd64", "os": "linux", "config": {},
+         "rootfs": {"type": "layers", "diff_ids": [str(digest_of(gzip.decompress(layer)))]}},
+        separators=(",", ":"),
+    ).encode()  # fmt: skip
+    env.client.push_blob(repo, config)
+    env.client.push_blob(repo, layer)
+    manifest = ImageManifest(
+        config=Descriptor.of(config, mt.OCI_CONFIG),
+        layers=(Descriptor.of(layer, mt.OCI_LAYER_GZIP),),
+    )
+    return env.client.put_manifest(repo, manifest, tag=tag).descriptor
+
+
+def _att_tag(digest: Digest) -> str:
+    return f"sha256-{digest.encoded}.att"
+
+
+def _statements(stdout: str) -> list[dict[str, object]]:
+    """cosign's stdout: one DSSE envelope JSON per line; their decoded statements."""
+    envelopes = [json.loads(line) for line in stdout.splitlines() if line.strip()]
+    for envelope in envelopes:
+        assert envelope["payloadType"] == "application/vnd.in-toto+json"
+    return [json.loads(base64.b64decode(e["payload"])) for e in envelopes]
+
+
+# -- the story -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["legacy", "bundle"])
+def test_attest_slsa_keyless_then_verify_both_formats(env: Env, fmt: str) -> None:
+    repo = f"attest/{fmt}"
+    pushed = push_image(env, repo, f"attest {fmt}")
+    image = f"{env.registry.host}/{repo}"
+    done = _attest(env, f"{image}:v1", "--type", "slsaprovenance", "--format", fmt)
+    assert "uses a tag, not a digest" in done.stderr
+    assert f"attested {image}:v1@{pushed.digest} ({fmt}, {SLSA02})" in done.stdout
+
+    # stored as the spec says
+    if fmt == "legacy":
+        pulled = env.client.get_manifest(repo, _att_tag(pushed.digest))
+        assert isinstance(pulled.manifest, ImageManifest)
+        (layer,) = pulled.manifest.layers
+        assert layer.media_type == "application/vnd.dsse.envelope.v1+json"
+        assert layer.annotations["predicateType"] == SLSA02
+        assert layer.annotations["dev.cosignproject.cosign/signature"] == ""
+        assert "BEGIN CERTIFICATE" in layer.annotations["dev.sigstore.cosign/certificate"]
+        rekor = json.loads(layer.annotations["dev.sigstore.cosign/bundle"])
+        body = json.loads(base64.b64decode(rekor["Payload"]["body"]))
+        assert body["kind"] == "dsse"
+    else:
+        (entry,) = env.client.referrers(repo, pushed.digest).index.manifests
+        referrer = env.client.get_manifest(repo, entry.digest).manifest
+        assert referrer.artifact_type == "application/vnd.dev.sigstore.bundle.v0.3+json"
+        assert referrer.annotations["dev.sigstore.bundle.predicateType"] == SLSA02
+        assert referrer.annotations["dev.sigstore.bundle.content"] == "dsse-envelope"
+
+    ok = _sigstack(env, "verify-attestation", f"{image}:v1", "--type", "slsaprovenance", *env.who())
+    assert ok.returncode == 0, ok.stderr
+    assert f"Verification for {image}:v1 --" in ok.stderr
+    assert f"The attestations are of predicate type {SLSA02}" in ok.stderr
+    (statement,) = _statements(ok.stdout)
+    assert statement["_type"] == "https://in-toto.io/Statement/v1"
+    assert statement["subject"] == [{"name": image, "digest": {"sha256": pushed.digest.encoded}}]
+    assert statement["predicateType"] == SLSA02
+    assert statement["predicate"] == PROVENANCE
+
+    as_json = _sigstack(
+        env, "verify-attestation", f"{image}@{pushed.digest}", "--type", SLSA02, *env.who(),
+        "--json",
+    )  # fmt: skip
+    assert as_json.returncode == 0, as_json.stderr
+    (report,) = json.loads(as_json.stdout)
+    assert report["format"] == fmt and report["identity"] == EMAIL
+    assert report["issuer"] == env.issuer
+    assert report["statement"]["predicate"] == PROVENANCE
+
+    wrong_type = _sigstack(
+        env, "verify-attestation", f"{image}:v1", "--type", "cyclonedx", *env.who()
+    )
+    assert wrong_type.returncode == 1
+    assert (
+        "none of the attestations matched the predicate type: https://cyclonedx.org/bom, "
+        f"found: {SLSA02}" in wrong_type.stderr
+    )
+
+    wrong_who = _sigstack(
+        env, "verify-attestation", f"{image}:v1", "--type", "slsaprovenance",
+        *env.who("mallory@example.com"),
+    )  # fmt: skip
+    assert wrong_who.returncode == 1
+    assert "no matching attestations for image" in wrong_who.stderr
+    assert "expected identity 'mallory@example.com'" in wrong_who.stderr
+
+
+def test_attestation_of_another_image_is_refused(env: Env) -> None:
+    repo = "attest/copied"
+    first = push_image(env, repo, "first", tag="first")
+    second = push_image(env, repo, "second", tag="second")
+    image = f"{env.registry.host}/{repo}"
+    _attest(env, f"{image}@{first.digest}", "--type", "slsaprovenance", "--format", "legacy")
+    _attest(env, f"{image}@{first.digest}", "--type", "slsaprovenance", "--format", "bundle")
+    # the .att manifest copied under the other image's tag
+    att = env.client.get_manifest(repo, _att_tag(first.digest))
+    env.client.put_manifest(repo, att.data, tag=_att_tag(second.digest))
+    # the bundle referrer re-pointed at the other image (same bundle blob)
+    (entry,) = env.client.referrers(repo, first.digest).index.manifests
+    referrer = env.client.get_manifest(repo, entry.digest).manifest
+    assert isinstance(referrer, ImageManifest)
+    moved = ImageManifest(
+        config=referrer.config, layers=referrer.layers, artifact_type=referrer.artifact_type,
+        subject=Descriptor(second.media_type, second.digest, second.size),
+        annotations=referrer.annotations,
+    )  # fmt: skip
+    env.client.put_manifest(repo, moved)
+
+    out = _sigstack(
+        env, "verify-attestation", f"{image}@{second.digest}", "--type", "slsaprovenance",
+        *env.who(),
+    )  # fmt: skip
+    assert out.returncode == 1, out.stdout
+    assert "no matching attestations" in out.stderr
+    reason = (
+        f"the statement is about another image: subject digest {first.digest}, "
+        f"the image is {second.digest}"
+    )
+    assert out.stderr.count(reason) == 2  # the legacy layer and the bundle referrer
+
+    # the original image still verifies
+    ok = _sigstack(
+        env, "verify-attestation", f"{image}@{first.digest}", "--type", "slsaprovenance",
+        *env.who(),
+    )  # fmt: skip
+    assert ok.returncode == 0, ok.stderr
+    assert len(_statements(ok.stdout)) == 2
+
+
+def test_image_without_attestations(env: Env) -> None:
+    pushed = push_image(env, "attest/none", "nothing")
+    image = f"{env.registry.host}/attest/none@{pushed.digest}"
+    out = _sigstack(env, "verify-attestation", image, "--type", "slsaprovenance", *env.who())
+    assert out.returncode == 10
+    assert f"no attestations found for image {env.registry.host}/attest/none@" in out.stderr
+
+
+def _context(env: Env) -> SigningContext:
+    document = json.loads((env.stack.data_dir / "trust_config.json").read_text())
+    return SigningContext.from_trust_config(document, now=utc_now(), rekor_version=1)
+
+
+def test_hand_built_legacy_att_layer_verifies(env: Env) -> None:
+    repo = "attest/handmade"
+    pushed = push_image(env, repo, "hand made")
+    name = f"{env.registry.host}/{repo}"
+    statement = json.dumps({
+        "_type": "https://in-toto.io/Statement/v0.1",
+        "subject": [{"name": name, "digest": {"sha256": pushed.digest.encoded}}],
+        "predicateType": "https://cosign.sigstore.dev/attestation/v1",
+        "predicate": {"Data": "hello", "Timestamp": "2026-11-22T00:00:00Z"},
+    }).encode()  # fmt: skip
+    signed = Signer(_context(env), _token(env)).sign_dsse("application/vnd.in-toto+json", statement)
+    material = signed["verificationMaterial"]
+    entry = material["tlogEntries"][0]
+    leaf = x509.load_der_x509_certificate(base64.b64decode(material["certificate"]["rawBytes"]))
+    # §1.5: the layer blob is the DSSE envelope, keyid present and empty
+    envelope = json.dumps({
+        "payloadType": "application/vnd.in-toto+json",
+        "payload": base64.b64encode(statement).decode(),
+        "signatures": [{"keyid": "", "sig": signed["dsseEnvelope"]["signatures"][0]["sig"]}],
+    }).encode()  # fmt: skip
+    # §1.3: capitalised outer keys; logID is the hex of the log's key ID
+    rekor_bundle = {
+        "SignedEntryTimestamp": entry["inclusionPromise"]["signedEntryTimestamp"],
+        "Payload": {
+            "body": entry["canonicalizedBody"],
+            "integratedTime": int(entry["integratedTime"]),
+            "logIndex": int(entry["logIndex"]),
+            "logID": base64.b64decode(entry["logId"]["keyId"]).hex(),
+        },
+    }
+    annotations = {
+        "predicateType": "https://cosign.sigstore.dev/attestation/v1",
+        "dev.cosignproject.cosign/signature": "",
+        "dev.sigstore.cosign/certificate": leaf.public_bytes(serialization.Encoding.PEM).decode(),
+        "dev.sigstore.cosign/bundle": json.dumps(rekor_bundle),
+    }
+    config = json.dumps({
+        "architecture": "", "created": "0001-01-01T00:00:00Z", "os": "",
+        "rootfs": {"type": "layers", "diff_ids": [str(digest_of(envelope))]}, "config": {},
+    }).encode()  # fmt: skip
+    manifest = {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                   "size": len(config), "digest": str(digest_of(config))},
+        "layers": [{"mediaType": "application/vnd.dsse.envelope.v1+json",
+                    "size": len(envelope), "digest": str(digest_of(envelope)),
+                    "annotations": annotations}],
+    }  # fmt: skip
+    env.client.push_blob(repo, envelope)
+    env.client.push_blob(repo, config)
+    env.client.put_manifest(
+        repo, json.dumps(manifest, indent=1).encode(), tag=_att_tag(pushed.digest)
+    )
+
+    out = _sigstack(env, "verify-attestation", f"{name}:v1", *env.who())  # --type custom
+    assert out.returncode == 0, out.stderr
+    assert [json.loads(line) for line in out.stdout.splitlines()] == [json.loads(envelope)]
+
+    # tampering with the envelope's payload breaks it, with the reason named
+    forged = json.loads(envelope)
+    forged["payload"] = base64.b64encode(statement.replace(b"hello", b"HELLO")).decode()
+    forged_blob = json.dumps(forged).encode()
+    env.client.push_blob(repo, forged_blob)
+    layer = manifest["layers"][0]  # type: ignore[index]
+    layer["digest"], layer["size"] = str(digest_of(forged_blob)), len(forged_blob)
+    env.client.put_manifest(repo, json.dumps(manifest).encode(), tag=_att_tag(pushed.digest))
+    bad = _sigstack(env, "verify-attestation", f"{name}:v1", *env.who())
+    assert bad.returncode == 1
+    assert f"{name}:{_att_tag(pushed.digest)} layer 0: " in bad.stderr
+    assert "expected a signature by the ecdsa-p256 key" in bad.stderr
+    assert "found one that does not verify" in bad.stderr
+
+
+def test_attach_sbom_both_formats_tree_and_triangulate(env: Env) -> None:
+    repo = "attach/sbom"
+    pushed = push_image(env, repo, "with an sbom")
+    image = f"{env.registry.host}/{repo}"
+    spdx = env.root / "sbom.spdx.json"
+    spdx.write_text(json.dumps({"spdxVersion": "SPDX-2.3", "name": "app"}))
+    cdx = env.root / "sbom.cdx.json"
+    cdx.write_text(json.dumps({"bomFormat": "CycloneDX", "specVersion": "1.5"}))
+
+    legacy = _sigstack(
+        env, "attach", "sbom", f"{image}:v1", "--sbom", str(spdx), "--type", "spdxjson"
+    )
+    assert legacy.returncode == 0, legacy.stderr
+    sbom_tag = f"sha256-{pushed.digest.encoded}.sbom"
+    assert f"-> {image}:{sbom_tag}" in legacy.stdout
+    pulled = env.client.get_manifest(repo, sbom_tag)
+    assert isinstance(pulled.manifest, ImageManifest)
+    (layer,) = pulled.manifest.layers
+    assert layer.media_type == "text/spdx+json"
+    assert env.client.get_blob(repo, layer.digest) == spdx.read_bytes()
+
+    referrer = _sigstack(
+        env, "attach", "sbom", f"{image}@{pushed.digest}", "--sbom", str(cdx),
+        "--type", "cyclonedx", "--format", "referrer",
+    )  # fmt: skip
+    assert referrer.returncode == 0, referrer.stderr
+    (entry,) = env.client.referrers(repo, pushed.digest).index.manifests
+    assert entry.artifact_type == "application/vnd.dev.cosign.artifact.sbom.v1+json"
+
+    _attest(env, f"{image}@{pushed.digest}", "--type", "slsaprovenance1", "--format", "bundle")
+
+    tree = _sigstack(env, "tree", f"{image}:v1")
+    assert tree.returncode == 0, tree.stderr
+    lines = tree.stdout.splitlines()
+    assert lines[0] == f"Supply chain security related artifacts for an image: {image}:v1"
+    assert f"└── SBOMs for an image tag: {image}:{sbom_tag}" in lines
+    assert f"    └── {layer.digest} text/spdx+json" in lines
+    assert (
+        f"{image}@{entry.digest} artifactType=application/vnd.dev.cosign.artifact.sbom.v1+json"
+        in tree.stdout
+    )
+    assert (
+        "artifactType=application/vnd.dev.sigstore.bundle.v0.3+json "
+        "predicateType=https://slsa.dev/provenance/v1" in tree.stdout
+    )
+    assert "Signatures for an image tag" not in tree.stdout
+
+    where = _sigstack(env, "triangulate", f"{image}:v1", "--type", "sbom")
+    assert where.returncode == 0, where.stderr
+    assert where.stdout.strip() == f"{image}:{sbom_tag}"
+    signature = _sigstack(env, "triangulate", f"{image}:v1")
+    assert signature.stdout.strip() == f"{image}:sha256-{pushed.digest.encoded}.sig"
+    digest = _sigstack(env, "triangulate", f"{image}:v1", "--type", "digest")
+    assert digest.stdout.strip() == f"{image}@{pushed.digest}"
+    moved = _sigstack(
+        env, "triangulate", f"{image}:v1", "--type", "attestation",
+        SIGSTACK_REPOSITORY=f"{env.registry.host}/elsewhere/sigs",
+    )  # fmt: skip
+    assert moved.returncode == 0, moved.stderr
+    assert moved.stdout.strip() == (
+        f"{env.registry.host}/elsewhere/sigs:sha256-{pushed.digest.encoded}.att"
+    )
+
+
+def test_tree_of_an_image_with_nothing_attached(env: Env) -> None:
+    pushed = push_image(env, "attach/bare", "bare")
+    image = f"{env.registry.host}/attach/bare:v1"
+    out = _sigstack(env, "tree", image)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == (
+        f"No supply chain security related artifacts found for image {image} "
+        f"({pushed.digest}): nothing at the .sig/.att/.sbom tags and no referrers"
+    )

@@ -175,6 +175,12 @@ def test_sign_then_verify_keyless_both_formats(env: Env, fmt: str) -> None:
         assert claim["optional"]["Subject"] == EMAIL
         assert claim["optional"]["Issuer"] == env.issuer
         assert claim["optional"]["Bundle"]["Payload"]["logIndex"] >= 0
+        annotations = _sig_layers(env, repo, pushed.digest)[0].annotations
+        leaf = x509.load_pem_x509_certificate(
+            annotations["dev.sigstore.cosign/certificate"].encode()
+        )
+        chain = x509.load_pem_x509_certificates(annotations["dev.sigstore.cosign/chain"].encode())
+        assert chain[0].subject == leaf.issuer and chain[-1].subject == chain[-1].issuer
     else:
         assert claim["critical"]["type"] == "https://sigstore.dev/cosign/sign/v1"
 

@@ -155,6 +155,7 @@ def _sign(args: argparse.Namespace) -> int:
         outcome = sign_image(
             registry, ref, signer, annotations=annotations, format=args.format,
             repository=store, recursive=args.recursive,
+            trusted_root=trusted_root(args) if args.format == "legacy" and key is None else None,
         )  # fmt: skip
     if outcome.warning:
         print(f"WARNING: {outcome.warning}", file=sys.stderr)

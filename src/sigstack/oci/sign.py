@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
+from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -50,6 +51,7 @@ from sigstack.core.oci.manifest import Descriptor, ImageIndex, ImageManifest
 from sigstack.core.oci.mediatypes import OCI_CONFIG, OCI_EMPTY_DATA
 from sigstack.core.oci.reference import Reference, parse_reference
 from sigstack.core.oci.simple_signing import build_payload
+from sigstack.core.trust.model import CertificateAuthority, TrustedRoot
 from sigstack.errors import FormatError, NotFoundError, UnsupportedError
 from sigstack.oci.evidence import ResolvedImage, Store, resolve, tag_warning
 
@@ -101,6 +103,22 @@ def store_for(registry: RegistryClient, image: Reference, repository: str | Stor
     return Store(registry, target.repository)
 
 
+def _issuing_chain(
+    leaf_der: bytes | None, authorities: Sequence[CertificateAuthority]
+) -> tuple[bytes, ...]:
+    """The trusted CA chain (intermediates … root) whose first certificate issued the leaf:
+    what cosign writes in the ``dev.sigstore.cosign/chain`` annotation (§1.2). Empty when
+    there is no leaf (managed key) or no trusted CA issued it."""
+    if leaf_der is None:
+        return ()
+    issuer = x509.load_der_x509_certificate(leaf_der).issuer
+    for authority in authorities:
+        chain = authority.chain_der
+        if chain and x509.load_der_x509_certificate(chain[0]).subject == issuer:
+            return tuple(chain)
+    return ()
+
+
 def _descriptor_of_layer(payload: bytes, signature: LegacySignature) -> Descriptor:
     return Descriptor.of(payload, SIMPLE_SIGNING_LAYER, annotations=signature.annotations())
 
@@ -136,7 +154,11 @@ def _already_signed_by_key(
 
 
 def _sign_legacy(
-    store: Store, image: Reference, signer: ImageSigner, annotations: Mapping[str, str]
+    store: Store,
+    image: Reference,
+    signer: ImageSigner,
+    annotations: Mapping[str, str],
+    authorities: Sequence[CertificateAuthority],
 ) -> SignedImage:
     assert image.digest is not None
     tag = attached_tag(image.digest, "sig")
@@ -157,6 +179,7 @@ def _sign_legacy(
         payload=payload,
         signature=bundle.message_signature.signature,
         certificate=bundle.leaf_der,
+        chain=_issuing_chain(bundle.leaf_der, authorities),
         rekor_bundle=RekorBundle.from_tlog_entry(bundle.tlog_entries[0]),
         timestamp=bundle.rfc3161_timestamps[0] if bundle.rfc3161_timestamps else None,
     )
@@ -217,8 +240,13 @@ def sign_image(
     repository: str | Store | None = None,
     recursive: bool = False,
     clock: Callable[[], datetime] = utc_now,
+    trusted_root: TrustedRoot | None = None,
 ) -> SignOutcome:
-    """Sign the image ``reference`` names (module docstring) and store the signature."""
+    """Sign the image ``reference`` names (module docstring) and store the signature.
+
+    ``trusted_root``: the legacy format then also carries the issuing CA's chain, as cosign
+    writes it (verifiers build chains from their own trusted root, never from it).
+    """
     if format not in ("legacy", "bundle"):
         raise FormatError(f"expected format legacy or bundle, found {format!r}", field="format")
     context = getattr(signer, "context", None)
@@ -235,7 +263,8 @@ def sign_image(
     signed: list[SignedImage] = []
     for image, descriptor in _targets(registry, resolved, recursive):
         if format == "legacy":
-            signed.append(_sign_legacy(store, image, signer, values))
+            authorities = trusted_root.certificate_authorities if trusted_root else ()
+            signed.append(_sign_legacy(store, image, signer, values, authorities))
         else:
             signed.append(
                 _sign_bundle(store, image, descriptor, signer, annotations=values, created=clock())

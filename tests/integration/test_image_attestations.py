@@ -421,3 +421,62 @@ def test_tree_of_an_image_with_nothing_attached(env: Env) -> None:
         f"No supply chain security related artifacts found for image {image} "
         f"({pushed.digest}): nothing at the .sig/.att/.sbom tags and no referrers"
     )
+
+
+def test_key_attestations_replace_and_repository_override(env: Env) -> None:
+    prefix = env.root / "attester"
+    made = _sigstack(
+        env, "generate-key-pair", "--output-key-prefix", str(prefix), COSIGN_PASSWORD="pw"
+    )
+    assert made.returncode == 0, made.stderr
+    key, pub = prefix.with_suffix(".key"), prefix.with_suffix(".pub")
+    repo = "keyed/attest"
+    pushed = push_image(env, repo, "keyed attest")
+    image = f"{env.registry.host}/{repo}@{pushed.digest}"
+    vuln = env.root / "vuln.json"
+    vuln.write_text(json.dumps({"scanner": {"uri": "pkg:example/scanner"}}))
+
+    def attest(*args: str) -> None:
+        out = _sigstack(env, "attest", image, "--key", str(key), "--format", "legacy", *args,
+                        COSIGN_PASSWORD="pw")  # fmt: skip
+        assert out.returncode == 0, out.stderr
+
+    attest("--predicate", str(env.root / "provenance.json"), "--type", "slsaprovenance")
+    attest("--predicate", str(env.root / "provenance.json"), "--type", "slsaprovenance")
+    attest("--predicate", str(vuln), "--type", "vuln")
+
+    def layer_types() -> list[str]:
+        pulled = env.client.get_manifest(repo, _att_tag(pushed.digest))
+        assert isinstance(pulled.manifest, ImageManifest)
+        return [d.annotations["predicateType"] for d in pulled.manifest.layers]
+
+    vuln_type = "https://cosign.sigstore.dev/attestation/vuln/v1"
+    assert layer_types() == [SLSA02, SLSA02, vuln_type]  # appended, as cosign does
+    attest(
+        "--predicate", str(env.root / "provenance.json"), "--type", "slsaprovenance", "--replace"
+    )
+    assert layer_types() == [vuln_type, SLSA02]  # --replace: same type dropped first
+
+    ok = _sigstack(env, "verify-attestation", image, "--type", "vuln", "--key", str(pub))
+    assert ok.returncode == 0, ok.stderr
+    assert "The signatures were verified against the specified public key" in ok.stderr
+    (statement,) = _statements(ok.stdout)
+    assert statement["predicate"] == {"scanner": {"uri": "pkg:example/scanner"}}
+    keyless = _sigstack(env, "verify-attestation", image, "--type", "vuln", *env.who())
+    assert keyless.returncode == 1 and "managed key" in keyless.stderr
+
+    # attestations stored in another repository are found there, and only there
+    elsewhere = f"{env.registry.host}/keyed/attestations"
+    moved = _sigstack(
+        env, "attest", image, "--key", str(key), "--predicate", str(vuln), "--type", "vuln",
+        "--format", "bundle", COSIGN_PASSWORD="pw", SIGSTACK_REPOSITORY=elsewhere,
+    )  # fmt: skip
+    assert moved.returncode == 0, moved.stderr
+    assert f"-> {elsewhere}@sha256:" in moved.stdout
+    there = _sigstack(env, "verify-attestation", image, "--type", "vuln", "--key", str(pub),
+                      "--repository", elsewhere, "--json")  # fmt: skip
+    assert there.returncode == 0, there.stderr
+    assert [r["format"] for r in json.loads(there.stdout)] == ["bundle"]
+    tree = _sigstack(env, "tree", image, "--repository", elsewhere)
+    assert f"predicateType={vuln_type}" in tree.stdout
+    assert "Attestations for an image tag" not in tree.stdout

@@ -24,8 +24,11 @@ import os
 import sys
 
 from sigstack.clock import utc_now
-from sigstack.core.oidc.identity_token import check_identity_token
-from sigstack.sign.identity import DEFAULT_CLIENT_ID, get_identity_token
+from sigstack.core.oidc.identity_token import DEFAULT_CLIENT_ID, check_identity_token
+
+# The sign-in flows (sigstack.sign.identity: the `id` package, httpx, http.server,
+# webbrowser) are imported only when no token was given: with a token in hand the
+# signing commands are start-up bound (docs/benchmarks.md).
 
 __all__ = ["add_identity_arguments", "identity_token"]
 
@@ -69,6 +72,8 @@ def identity_token(args: argparse.Namespace, *, issuer_default: str | None = Non
         token = explicit.strip()
         check_identity_token(token, audience=client_id, now=utc_now())
         return token
+    from sigstack.sign.identity import get_identity_token
+
     return get_identity_token(
         args.oidc_issuer or issuer_default,
         client_id=client_id,

@@ -4,6 +4,10 @@
 with ``Content-Type: application/timestamp-query`` and a DER ``TimeStampReq``; the answer
 is the DER ``TimeStampResp``, returned as it came. Like sigstore-python, nothing is
 verified here beyond "it decodes as a TimeStampResp": verification is the verifier's job.
+That check is a DER walk of our own (:func:`check_timestamp_response`: well-formed TLVs
+throughout, ``SEQUENCE { PKIStatusInfo SEQUENCE { status INTEGER, … }, [ContentInfo
+SEQUENCE { contentType OID, [0] content }] }``, nothing after), so that signing does not
+import rfc3161-client (docs/benchmarks.md).
 
 Errors: transport failures and non-2xx answers are :class:`~sigstack.errors.NetworkError`;
 a body that is not a ``TimeStampResp`` is a :class:`~sigstack.errors.FormatError`.
@@ -12,17 +16,58 @@ a body that is not a ``TimeStampResp`` is a :class:`~sigstack.errors.FormatError
 from __future__ import annotations
 
 import httpx
-import rfc3161_client
 
 from sigstack import __version__
 from sigstack.clients._http import ContextClosing
 from sigstack.clients.ca import post
+from sigstack.core.x509.der import read_tlv
 from sigstack.errors import FormatError
 
-__all__ = ["TSA_TIMEOUT", "TSAClient"]
+__all__ = ["TSA_TIMEOUT", "TSAClient", "check_timestamp_response"]
 
 #: sigstore-python's TSA timeout in seconds (§3).
 TSA_TIMEOUT = 5.0
+_SEQUENCE, _INTEGER, _OID, _EXPLICIT_0 = 0x30, 0x02, 0x06, 0xA0
+_CONSTRUCTED, _HIGH_TAG = 0x20, 0x1F
+
+
+def _children(data: bytes, start: int, end: int) -> list[tuple[int, int, int]]:
+    """The TLVs filling ``data[start:end]`` exactly, each checked well-formed all the way
+    down (X.690 §8.1: definite lengths within their parent, low tag numbers)."""
+    found: list[tuple[int, int, int]] = []
+    pos = start
+    while pos < end:
+        tag, inner, after = read_tlv(data[:end], pos, field="TimeStampResp")
+        if tag & _HIGH_TAG == _HIGH_TAG:
+            raise FormatError(f"unexpected DER tag 0x{tag:02x} at offset {pos}")
+        if tag & _CONSTRUCTED:
+            _children(data, inner, after)
+        found.append((tag, inner, after))
+        pos = after
+    return found
+
+
+def check_timestamp_response(body: bytes) -> None:
+    """Raise :class:`~sigstack.errors.FormatError` unless ``body`` has the DER shape of a
+    ``TimeStampResp`` (RFC 3161 §2.4.2), granted or not; nothing is verified."""
+    outer = _children(body, 0, len(body))
+    if len(outer) != 1 or outer[0][0] != _SEQUENCE:
+        raise FormatError("expected one DER SEQUENCE spanning the whole answer")
+    parts = _children(body, outer[0][1], outer[0][2])
+    if not 1 <= len(parts) <= 2 or any(tag != _SEQUENCE for tag, _, _ in parts):
+        raise FormatError(
+            "expected SEQUENCE { status PKIStatusInfo, timeStampToken ContentInfo OPTIONAL }, "
+            f"found {len(parts)} element(s) with tags {[hex(t) for t, _, _ in parts]}"
+        )
+    status = _children(body, parts[0][1], parts[0][2])
+    if not status or status[0][0] != _INTEGER:
+        raise FormatError("expected PKIStatusInfo to start with the status INTEGER")
+    if len(parts) == 2:
+        token = [tag for tag, _, _ in _children(body, parts[1][1], parts[1][2])]
+        if token != [_OID, _EXPLICIT_0]:
+            raise FormatError(
+                "expected the timeStampToken ContentInfo { contentType OID, [0] content }"
+            )
 
 
 class TSAClient(ContextClosing):
@@ -49,8 +94,8 @@ class TSAClient(ContextClosing):
         response = post(self._client, self.url, request_der, headers, "TSA")
         body = response.content
         try:
-            rfc3161_client.decode_timestamp_response(body)
-        except ValueError as exc:
+            check_timestamp_response(body)
+        except FormatError as exc:
             raise FormatError(
                 f"expected a DER TimeStampResp from POST {self.url}, found {body[:20]!r}: {exc}",
                 field="TimeStampResp",

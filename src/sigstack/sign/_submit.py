@@ -1,7 +1,8 @@
 """The two service calls every signer makes after signing: timestamps, then the log entry.
 
 ``request_timestamps``: an RFC 3161 timestamp of the signature bytes from every selected TSA,
-with a SHA-256 imprint as sigstore-python sends (sigstore-clients.md §7.1); with Rekor v1 a
+with a SHA-256 imprint, a nonce and certReq as sigstore-python sends
+(:mod:`sigstack.sign._tsq`, sigstore-clients.md §7.1); with Rekor v1 a
 failing TSA is skipped, with Rekor v2 at least one must answer (§6.6). ``submit_entry``: the
 entry to the selected log (v1 §5.1 / v2 §6.1) as the bundle's ``TransparencyLogEntry``,
 refused unless the logged body holds the signature that was submitted.
@@ -11,16 +12,17 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
-from typing import Any
-
-import httpx
-import rfc3161_client
+from typing import TYPE_CHECKING, Any
 
 from sigstack.clients.tlog import RekorV1Client, RekorV2Client
 from sigstack.clients.tsa import TSAClient
 from sigstack.errors import Error, FormatError, NetworkError
+from sigstack.sign._tsq import timestamp_request
 from sigstack.sign.bundle import entry_from_v1, entry_from_v2, logged_signature
 from sigstack.sign.context import SigningContext
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["request_timestamps", "submit_entry"]
 
@@ -32,15 +34,9 @@ def request_timestamps(
     found: list[bytes] = []
     failures: list[str] = []
     for url in context.tsa_urls:
-        request = (
-            rfc3161_client.TimestampRequestBuilder()
-            .hash_algorithm(rfc3161_client.HashAlgorithm.SHA256)
-            .data(signature)
-            .build()
-        )
         try:
             with TSAClient(url, transport=transport) as tsa:
-                found.append(tsa.timestamp(request.as_bytes()))
+                found.append(tsa.timestamp(timestamp_request(signature)))
         except Error as exc:
             failures.append(f"{url}: {exc}")
     if context.rekor_version == 2 and not found:

@@ -20,11 +20,13 @@ import base64
 import hashlib
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sigstack.clients.tlog import TransparencyLogEntryV2
-from sigstack.core.tlog.verify import InclusionProof, LogEntryV1
 from sigstack.errors import FormatError
+
+if TYPE_CHECKING:  # types only: importing sigstack.sign must not load the log's parsers
+    from sigstack.clients.tlog import TransparencyLogEntryV2
+    from sigstack.core.tlog.verify import InclusionProof, LogEntryV1
 
 __all__ = [
     "BUNDLE_MEDIA_TYPE",

@@ -40,7 +40,11 @@ from sigstack.clients.oidc import OIDCClient
 from sigstack.clock import utc_now
 from sigstack.core.oidc.authorization import DEFAULT_SCOPE, AuthorizationRequest
 from sigstack.core.oidc.discovery import ProviderMetadata
-from sigstack.core.oidc.identity_token import check_identity_token, token_from_response
+from sigstack.core.oidc.identity_token import (
+    DEFAULT_CLIENT_ID,
+    check_identity_token,
+    token_from_response,
+)
 from sigstack.core.oidc.pkce import Pkce
 from sigstack.errors import AuthenticationError
 
@@ -52,8 +56,6 @@ __all__ = [
     "get_identity_token",
 ]
 
-#: sigstore-python's and cosign's client id, and so the audience Fulcio expects.
-DEFAULT_CLIENT_ID = "sigstore"
 #: The loopback redirect path cosign and sigstore-python use.
 CALLBACK_PATH = "/auth/callback"
 #: How long a person has to finish signing in in the browser, in seconds.

@@ -11,37 +11,30 @@ with Rekor v2, §6.6) → the log entry (v1 ``hashedrekord``/``dsse`` 0.0.1, §5
 
 from __future__ import annotations
 
-import base64
 import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
-import rfc3161_client
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, utils
 
 from sigstack.clients._http import SharedTransport
 from sigstack.clients.ca import CAClient
-from sigstack.clients.tlog import RekorV1Client, RekorV2Client
-from sigstack.clients.tsa import TSAClient
 from sigstack.clock import utc_now
 from sigstack.core.dsse import pae
-from sigstack.errors import Error, FormatError, NetworkError
+from sigstack.errors import FormatError
 from sigstack.sign._entries import dsse_envelope, dsse_v1, hashedrekord_v1, hashedrekord_v2
 from sigstack.sign._sct import check_embedded_sct
+from sigstack.sign._submit import request_timestamps, submit_entry
 from sigstack.sign._trust import ct_keys_at
-from sigstack.sign.bundle import (
-    dsse_bundle,
-    entry_from_v1,
-    entry_from_v2,
-    logged_signature,
-    message_signature_bundle,
-)
+from sigstack.sign.bundle import dsse_bundle, message_signature_bundle
 from sigstack.sign.context import SigningContext
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["Signer"]
 
@@ -140,12 +133,13 @@ class Signer:
         with self._network() as net:
             certificate = self._certificate(net)
             signature = self._key.sign(digest, ec.ECDSA(utils.Prehashed(hashes.SHA256())))
-            timestamps = self._timestamps(signature, net)
-            entry = self._log(
+            timestamps = request_timestamps(self.context, signature, transport=net)
+            entry = submit_entry(
+                self.context,
                 signature,
-                net,
                 v1=lambda: hashedrekord_v1(certificate, digest, signature),
                 v2=lambda: hashedrekord_v2(certificate, digest, signature),
+                transport=net,
             )
         return message_signature_bundle(
             certificate_der=certificate.public_bytes(_DER),
@@ -163,13 +157,14 @@ class Signer:
             signed = pae(payload_type, payload)
             signature = self._key.sign(signed, ec.ECDSA(hashes.SHA256()))
             envelope = dsse_envelope(payload_type, payload, signature)
-            timestamps = self._timestamps(signature, net)
+            timestamps = request_timestamps(self.context, signature, transport=net)
             digest = hashlib.sha256(signed).digest()
-            entry = self._log(
+            entry = submit_entry(
+                self.context,
                 signature,
-                net,
                 v1=lambda: dsse_v1(certificate, envelope),
                 v2=lambda: hashedrekord_v2(certificate, digest, signature),
+                transport=net,
             )
         return dsse_bundle(
             certificate_der=certificate.public_bytes(_DER),
@@ -177,50 +172,3 @@ class Signer:
             timestamps=timestamps,
             envelope=envelope,
         )
-
-    def _timestamps(self, signature: bytes, net: httpx.BaseTransport) -> list[bytes]:
-        """Every selected TSA's answer; with Rekor v1 a failing TSA is skipped (§6.6)."""
-        found: list[bytes] = []
-        failures: list[str] = []
-        for url in self.context.tsa_urls:
-            # SHA-256 imprint as sigstore-python sends (§7.1); the builder's default is SHA-512
-            request = (
-                rfc3161_client.TimestampRequestBuilder()
-                .hash_algorithm(rfc3161_client.HashAlgorithm.SHA256)
-                .data(signature)
-                .build()
-            )
-            try:
-                with TSAClient(url, transport=net) as tsa:
-                    found.append(tsa.timestamp(request.as_bytes()))
-            except Error as exc:
-                failures.append(f"{url}: {exc}")
-        if self.context.rekor_version == 2 and not found:
-            raise NetworkError(
-                "signing with Rekor v2 needs a signed timestamp and no TSA gave one: "
-                + ("; ".join(failures) or "no TSA selected")
-            )
-        return found
-
-    def _log(
-        self,
-        signature: bytes,
-        net: httpx.BaseTransport,
-        *,
-        v1: Callable[[], dict[str, Any]],
-        v2: Callable[[], dict[str, Any]],
-    ) -> dict[str, Any]:
-        """Submit the entry to the selected log; the bundle's ``TransparencyLogEntry``,
-        refused unless the logged body holds ``signature``."""
-        if self.context.rekor_version == 1:
-            with RekorV1Client(self.context.rekor_url, transport=net) as log1:
-                entry = entry_from_v1(log1.create_entry(v1()))
-        else:
-            with RekorV2Client(self.context.rekor_url, transport=net) as log2:
-                entry = entry_from_v2(log2.create_entry(v2()))
-        if logged_signature(entry) != base64.b64encode(signature).decode():
-            raise FormatError(
-                "the log's entry does not hold the signature that was submitted",
-                field="canonicalizedBody",
-            )
-        return entry

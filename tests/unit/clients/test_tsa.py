@@ -6,7 +6,8 @@ import httpx
 import pytest
 import rfc3161_client
 
-from sigstack.clients.tsa import TSAClient
+from sigstack.clients.tsa import TSAClient, check_timestamp_response
+from sigstack.core.tsp import build_rejection
 from sigstack.errors import FormatError, NetworkError
 from tests.unit.sign.fakes import timestamp_response
 
@@ -61,3 +62,23 @@ def test_junk_answer_is_format_error() -> None:
 
     with _client(handler) as tsa, pytest.raises(FormatError, match="TimeStampResp"):
         tsa.timestamp(_request())
+
+
+def test_a_rejection_decodes_and_broken_answers_do_not() -> None:
+    # "decodes as a TimeStampResp" (§7.1), granted or not, as rfc3161-client decides it
+    granted = timestamp_response(_request())
+    rejection = build_rejection("bad_alg", "no")
+    for answer in (granted, rejection):
+        check_timestamp_response(answer)
+        rfc3161_client.decode_timestamp_response(answer)
+    for broken, fragment in [
+        (granted[:-1], "overruns"),
+        (granted + b"\x00", "truncated DER"),
+        (b"\x30\x03\x02\x01\x00", "status PKIStatusInfo"),
+        (rejection[:2] + b"\x31" + rejection[3:], "status PKIStatusInfo"),
+        (b"", "one DER SEQUENCE"),
+    ]:
+        with pytest.raises(FormatError, match=fragment):
+            check_timestamp_response(broken)
+        with pytest.raises(ValueError):
+            rfc3161_client.decode_timestamp_response(broken)

@@ -7,26 +7,94 @@ request is made: the claims ``aud, sub, iat, exp, iss`` are required, ``aud``
 must name the client's audience, ``exp`` must be in the future, ``iat`` and
 ``nbf`` not in the future (5 s leeway). ``now`` is a parameter.
 
+Since nothing is verified, the token is read with :mod:`base64` and :mod:`json` alone
+(compact JWS, RFC 7515 §7.1: the header and the claims are base64url JSON objects), not
+with PyJWT: signing commands are start-up bound and this module is all they need of
+:mod:`sigstack.core.oidc` (docs/benchmarks.md). Signatures are checked where they matter,
+in :mod:`sigstack.core.oidc.tokens` (the CA).
+
 :func:`token_from_response` picks the identity token out of a token endpoint
 answer (RFC 6749 §5.1, OIDC Core §3.1.3.3) and checks the ``nonce`` sent.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hmac
+import json
 import math
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sigstack.core.oidc.tokens import unverified_claims
 from sigstack.errors import AuthenticationError
 
-__all__ = ["CLIENT_LEEWAY", "check_identity_token", "token_from_response"]
+__all__ = [
+    "CLIENT_LEEWAY",
+    "DEFAULT_CLIENT_ID",
+    "check_identity_token",
+    "token_from_response",
+    "unverified_token_claims",
+]
 
+#: sigstore-python's and cosign's client id, and so the audience Fulcio expects.
+DEFAULT_CLIENT_ID = "sigstore"
 #: sigstore-python's leeway for ``iat``/``exp``/``nbf`` (sigstore-clients.md §8.2).
 CLIENT_LEEWAY = timedelta(seconds=5)
 _REQUIRED = ("aud", "sub", "iat", "exp", "iss")
+_MAX_TOKEN_LENGTH = 64 * 1024  # as sigstack.core.oidc.tokens
+
+
+def _base64url(text: str, what: str) -> bytes:
+    """base64url without padding (RFC 7515 §2), decoded as leniently as PyJWT does."""
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError) as exc:
+        raise AuthenticationError(f"malformed token: the {what} is not base64url ({exc})") from exc
+
+
+def _segment(text: str, what: str) -> dict[str, Any]:
+    """One base64url JSON-object segment of a compact JWS (the header or the claims)."""
+    raw = _base64url(text, what)
+    try:
+        value = json.loads(raw, parse_constant=_refuse_constant)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise AuthenticationError(f"malformed token: the {what} is not JSON ({exc})") from exc
+    if not isinstance(value, dict):
+        raise AuthenticationError(
+            f"malformed token: the {what} must be a JSON object, found {type(value).__name__}"
+        )
+    return value
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def unverified_token_claims(token: str) -> dict[str, Any]:
+    """The claims of a compact JWT, decoded but **not** verified (RFC 7519 §7.2 steps 1–8
+    without the signature): three dot-separated base64url parts, the header and the claims
+    JSON objects; refuse anything else with :class:`~sigstack.errors.AuthenticationError`."""
+    if not isinstance(token, str) or not token:
+        raise AuthenticationError("malformed token: expected a compact JWT, found nothing")
+    if len(token) > _MAX_TOKEN_LENGTH:
+        raise AuthenticationError(
+            f"malformed token: {len(token)} characters, more than the {_MAX_TOKEN_LENGTH} allowed"
+        )
+    parts = token.split(".")
+    if len(parts) != 3:
+        raise AuthenticationError(
+            f"malformed token: expected a compact JWT of 3 dot-separated parts, found {len(parts)}"
+        )
+    header = _segment(parts[0], "header segment")
+    if not isinstance(header.get("kid", ""), str):
+        raise AuthenticationError(
+            f"malformed token header: kid must be a string, found {header['kid']!r}"
+        )
+    claims = _segment(parts[1], "claims segment")
+    _base64url(parts[2], "signature segment")
+    return claims
 
 
 def _when(seconds: float) -> str:
@@ -54,7 +122,7 @@ def check_identity_token(
 ) -> dict[str, Any]:
     """The claims of ``token`` if a CA could accept it for ``audience`` at ``now``; else refuse."""
     try:
-        claims = unverified_claims(token.strip())
+        claims = unverified_token_claims(token.strip())
     except AuthenticationError as exc:
         raise AuthenticationError(f"the identity token is not a JWT: {exc.message}") from exc
     missing = [name for name in _REQUIRED if name not in claims]
@@ -108,7 +176,7 @@ def token_from_response(body: object, *, nonce: str | None) -> str:
     id_token = body.get("id_token")
     if isinstance(id_token, str) and id_token:
         if nonce is not None:
-            found = unverified_claims(id_token).get("nonce")
+            found = unverified_token_claims(id_token).get("nonce")
             if not isinstance(found, str) or not hmac.compare_digest(
                 found.encode(), nonce.encode()
             ):

@@ -480,3 +480,23 @@ def test_key_attestations_replace_and_repository_override(env: Env) -> None:
     tree = _sigstack(env, "tree", image, "--repository", elsewhere)
     assert f"predicateType={vuln_type}" in tree.stdout
     assert "Attestations for an image tag" not in tree.stdout
+
+
+def test_legacy_format_with_rekor_v2_is_refused_and_bundle_with_v2_verifies(env: Env) -> None:
+    repo = "attest/v2"
+    pushed = push_image(env, repo, "rekor v2")
+    image = f"{env.registry.host}/{repo}@{pushed.digest}"
+    predicate = str(env.root / "provenance.json")
+    refused = _sigstack(
+        env, "attest", image, "--predicate", predicate, "--type", "slsaprovenance",
+        "--format", "legacy", "--rekor-version", "2", SIGSTORE_IDENTITY_TOKEN=_token(env),
+    )  # fmt: skip
+    assert refused.returncode == 1
+    assert "only a Rekor v1 log gives; this signer uses Rekor v2" in refused.stderr
+    assert _att_tag(pushed.digest) not in env.client.list_tags(repo)
+
+    _attest(env, image, "--type", "slsaprovenance", "--rekor-version", "2")
+    ok = _sigstack(env, "verify-attestation", image, "--type", "slsaprovenance", *env.who())
+    assert ok.returncode == 0, ok.stderr
+    (statement,) = _statements(ok.stdout)
+    assert statement["predicateType"] == SLSA02

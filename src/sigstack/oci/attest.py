@@ -53,7 +53,7 @@ from sigstack.core.oci.legacy import signature_config
 from sigstack.core.oci.manifest import Descriptor, ImageManifest
 from sigstack.core.oci.mediatypes import OCI_CONFIG, OCI_EMPTY_DATA
 from sigstack.core.oci.reference import Reference
-from sigstack.errors import FormatError, NotFoundError, VerificationError
+from sigstack.errors import FormatError, NotFoundError, UnsupportedError, VerificationError
 from sigstack.oci.evidence import (
     AttachedLayer,
     BundleReferrer,
@@ -188,6 +188,14 @@ def attest_image(
     """
     if format not in ("legacy", "bundle"):
         raise FormatError(f"expected format legacy or bundle, found {format!r}", field="format")
+    context = getattr(signer, "context", None)
+    if format == "legacy" and getattr(context, "rekor_version", 1) != 1:
+        raise UnsupportedError(
+            "the legacy .att format stores the log's SignedEntryTimestamp (RekorBundle), which "
+            "only a Rekor v1 log gives; this signer uses Rekor v2: attest with Rekor v1 or use "
+            "the bundle format",
+            field="format",
+        )
     uri = predicate_type_uri(predicate_type)
     resolved = resolve(registry, reference)
     store = store_for(registry, resolved.reference, repository)

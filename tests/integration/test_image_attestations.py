@@ -267,6 +267,9 @@ def test_image_without_attestations(env: Env) -> None:
     out = _sigstack(env, "verify-attestation", image, "--type", "slsaprovenance", *env.who())
     assert out.returncode == 10
     assert f"no attestations found for image {env.registry.host}/attest/none@" in out.stderr
+    bogus = _sigstack(env, "verify-attestation", image, "--type", "bogus", *env.who())
+    assert bogus.returncode == 1
+    assert "expected a predicate type URI or one of custom, slsaprovenance" in bogus.stderr
 
 
 def _context(env: Env) -> SigningContext:

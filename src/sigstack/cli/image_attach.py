@@ -188,10 +188,12 @@ def _attest(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
+    from sigstack.core.intoto import predicate_type_uri
     from sigstack.oci.attest import NoAttestationsFound, NoMatchingAttestations, verify_attestations
     from sigstack.oci.evidence import ImageNotFound
     from sigstack.verify import Verifier
 
+    predicate_type_uri(args.type)  # a bad --type is refused before anything is read
     policy = identity_policy(args)
     verifier = Verifier(trusted_root(args), clock=utc_now)
     try:

@@ -8,9 +8,7 @@ TSA is fatal (sigstore-js), not silently skipped (sigstore-python): the reason i
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from cryptography import x509
+from datetime import datetime
 
 from sigstack.core.trust.model import CertificateAuthority
 from sigstack.core.tsp.verify import verify_response
@@ -28,15 +26,12 @@ def _one(stamp: bytes, signature: bytes, tsas: tuple[CertificateAuthority, ...])
     for tsa in tsas:
         if len(tsa.chain_der) < 2:
             continue
-        chain = [x509.load_der_x509_certificate(c) for c in tsa.chain_der]
         try:
-            response = verify_response(stamp, signature, chain=chain)
+            response = verify_response(stamp, signature, chain=tsa.chain_der)
         except Error as exc:
             reasons.append(f"{tsa.common_name or tsa.uri}: {exc}")
             continue
         gen_time = response.tst_info.gen_time
-        if gen_time.tzinfo is None:
-            gen_time = gen_time.replace(tzinfo=UTC)
         if not within(tsa.valid_for, gen_time):
             reasons.append(f"genTime {gen_time.isoformat()} outside the TSA's validFor")
             continue

@@ -3,7 +3,8 @@
 * :mod:`.request`: ``TimeStampReq`` (DER) and the sigstore JSON form → :class:`TimestampRequest`.
 * :mod:`.response`: granted ``TimeStampResp`` (CMS SignedData over TSTInfo) and rejections.
 * :mod:`.certs`: the TSA leaf profile (EKU timeStamping only, critical) and a whole chain.
-* :mod:`.verify`: a thin wrapper over rfc3161-client for tests and clients.
+* :mod:`.cms`: a strict DER reader for the response and its CMS token.
+* :mod:`.verify`: response verification against a trusted TSA chain (no OpenSSL CMS).
 """
 
 from sigstack.core.tsp.request import (

@@ -1,51 +1,472 @@
-"""Verify a timestamp response with rfc3161-client (what sigstore-python uses).
+"""Verify an RFC 3161 timestamp response against a trusted TSA chain, without OpenSSL's CMS.
 
-A thin wrapper: rfc3161-client checks the status, the CMS signature and chain
-at ``genTime`` (OpenSSL ``PKCS7_verify``, purpose timestamp signing), the nonce
-and policy when given, the leaf's critical timeStamping EKU and the message
-imprint (RFC 3161 §2.4.2). Failures raise :class:`~sigstack.errors.VerificationError`.
+The checks, each a :class:`~sigstack.errors.VerificationError` naming what was expected
+and what was found:
+
+1. ``PKIStatus`` is granted (0) and a token is present (RFC 3161 §2.4.2; grantedWithMods
+   is refused, as rfc3161-client and sigstore-python refuse it);
+2. the token is ``id-signedData`` with eContentType ``id-ct-TSTInfo`` and exactly one
+   ``SignerInfo`` (RFC 3161 §2.4.2, RFC 5652 §5.1);
+3. the ``sid`` (issuerAndSerialNumber) names the chain's leaf; certificates embedded in
+   the token must be certificates of the trusted chain, byte for byte, and the first one
+   the sid names must be the leaf (the chain itself always comes from the trusted root, as
+   in sigstore-python; OpenSSL would also parse the embedded ones, so nothing else is let
+   through unparsed);
+4. signed attributes are present: content-type = id-ct-TSTInfo, message-digest = the
+   digest of the eContent under the SignerInfo's digestAlgorithm (RFC 5652 §5.3, §11.1,
+   §11.2), and a signing-certificate attribute (``ESSCertIDv2``, RFC 5816 §2.2.1, or
+   ``ESSCertID``, RFC 2634 §5.4) whose first entry hashes to the leaf;
+5. the leaf's signature over the signed attributes re-tagged ``SET OF`` (RFC 5652 §5.4):
+   ECDSA or RSA PKCS#1 v1.5 with the digestAlgorithm's hash (RSASSA-PSS is refused, as
+   OpenSSL's PKCS#7 verifier behind rfc3161-client refuses it);
+6. ``TSTInfo`` version 1, messageImprint = SHA-256/384/512 of the message, nonce and
+   policy when given (RFC 3161 §2.4.2);
+7. the chain: leaf EKU exactly timeStamping and critical (RFC 3161 §2.3), keyUsage if any
+   only digitalSignature/nonRepudiation; each CA ``cA`` with keyCertSign, path lengths;
+   each link signed by the next and the root self-signed (RFC 5280 §6.1); every
+   certificate valid at ``genTime``.
+
+The chain checks in 7 depend only on the chain's bytes and are done once per chain
+(:func:`trusted_chain`, cached); the validity window and everything about the response
+is checked for every response.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
 
-import rfc3161_client
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID
 
+from sigstack.core.tsp.cms import (
+    EssCertId,
+    SignerInfo,
+    TimestampFormatError,
+    TimeStampResponse,
+    TstInfo,
+    parse_ess_cert_ids,
+    parse_response,
+)
 from sigstack.errors import VerificationError
 
-__all__ = ["verify_response"]
+__all__ = ["TrustedTsaChain", "VerifiedTimestamp", "trusted_chain", "verify_response"]
+
+_ID_CT_TST_INFO = "1.2.840.113549.1.9.16.1.4"
+_CONTENT_TYPE = "1.2.840.113549.1.9.3"
+_MESSAGE_DIGEST = "1.2.840.113549.1.9.4"
+_SIGNING_CERTIFICATE = "1.2.840.113549.1.9.16.2.12"
+_SIGNING_CERTIFICATE_V2 = "1.2.840.113549.1.9.16.2.47"
+#: content-type's one value: the OBJECT IDENTIFIER id-ct-TSTInfo, DER
+_TST_INFO_VALUE = bytes.fromhex("060b2a864886f70d0109100104")
+
+_DIGESTS = {
+    "2.16.840.1.101.3.4.2.1": "sha256",
+    "2.16.840.1.101.3.4.2.2": "sha384",
+    "2.16.840.1.101.3.4.2.3": "sha512",
+}
+_ESS_DIGESTS = {"1.3.14.3.2.26": "sha1", **_DIGESTS}
+_HASHES: dict[str, hashes.HashAlgorithm] = {
+    "sha256": hashes.SHA256(),
+    "sha384": hashes.SHA384(),
+    "sha512": hashes.SHA512(),
+}
+_ECDSA = {
+    "1.2.840.10045.4.3.2": "sha256",
+    "1.2.840.10045.4.3.3": "sha384",
+    "1.2.840.10045.4.3.4": "sha512",
+}
+_RSA_ENCRYPTION = "1.2.840.113549.1.1.1"
+_RSA_PKCS1 = {
+    "1.2.840.113549.1.1.11": "sha256",
+    "1.2.840.113549.1.1.12": "sha384",
+    "1.2.840.113549.1.1.13": "sha512",
+}
+_RSA_PSS = "1.2.840.113549.1.1.10"
+_NULL = b"\x05\x00"
+_KEY_USAGES = (
+    "digital_signature",
+    "content_commitment",
+    "key_encipherment",
+    "data_encipherment",
+    "key_agreement",
+    "key_cert_sign",
+    "crl_sign",
+)
+_LEAF_KEY_USAGES = frozenset({"digital_signature", "content_commitment"})
+_KNOWN_CRITICAL = frozenset(
+    {
+        x509.BasicConstraints,
+        x509.KeyUsage,
+        x509.ExtendedKeyUsage,
+        x509.SubjectAlternativeName,
+        x509.CertificatePolicies,
+    }
+)
+
+
+@dataclass(frozen=True)
+class TrustedTsaChain:
+    """A TSA chain (leaf first, root last) whose structure and signatures were checked."""
+
+    chain_der: tuple[bytes, ...]
+    leaf: x509.Certificate
+    leaf_key: ec.EllipticCurvePublicKey | rsa.RSAPublicKey
+    leaf_issuer: bytes  # the issuer Name, DER
+    leaf_serial: int
+    windows: tuple[tuple[datetime, datetime], ...]  # (notBefore, notAfter) per certificate
+    ids: dict[bytes, tuple[bytes, int]]  # certificate DER → (issuer Name DER, serial)
+
+    def leaf_hash(self, name: str) -> bytes:
+        """The leaf certificate's DER hashed with ``name`` (for ESSCertID)."""
+        return _leaf_hash(self.chain_der[0], name)
+
+
+@dataclass(frozen=True)
+class VerifiedTimestamp:
+    """A timestamp that verified: its ``TSTInfo`` (``gen_time`` is the time, UTC)."""
+
+    tst_info: TstInfo
+    response: TimeStampResponse
+
+
+@lru_cache(maxsize=256)
+def _leaf_hash(der: bytes, name: str) -> bytes:
+    return hashlib.new(name, der).digest()
+
+
+def _check_extensions(cert: x509.Certificate, position: str) -> None:
+    for ext in cert.extensions:
+        if ext.critical and type(ext.value) not in _KNOWN_CRITICAL:
+            raise VerificationError(
+                f"expected no unhandled critical extension in the TSA {position},"
+                f" found {ext.oid.dotted_string}"
+            )
+
+
+def _check_leaf(leaf: x509.Certificate) -> None:
+    """RFC 3161 §2.3: EKU exactly id-kp-timeStamping and critical; keyUsage signing only."""
+    try:
+        eku = leaf.extensions.get_extension_for_class(x509.ExtendedKeyUsage)
+    except x509.ExtensionNotFound:
+        raise VerificationError(
+            "expected the TSA leaf to have a critical timeStamping EKU, found no EKU"
+        ) from None
+    if not eku.critical:
+        raise VerificationError("expected the TSA leaf's EKU to be critical, found non-critical")
+    purposes = [oid.dotted_string for oid in eku.value]
+    if purposes != [ExtendedKeyUsageOID.TIME_STAMPING.dotted_string]:
+        raise VerificationError(
+            f"expected the TSA leaf's EKU to be exactly timeStamping, found {purposes}"
+        )
+    try:
+        usage = leaf.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        pass
+    else:
+        granted = {name for name in _KEY_USAGES if getattr(usage, name)}
+        if not granted <= _LEAF_KEY_USAGES:
+            raise VerificationError(
+                "expected the TSA leaf's keyUsage to be digitalSignature/nonRepudiation only,"
+                f" found {sorted(granted)}"
+            )
+    _check_extensions(leaf, "leaf")
+
+
+def _check_ca(cert: x509.Certificate, below: int, position: str) -> None:
+    """RFC 5280 §6.1.4 (k), (l), (n): a CA, keyCertSign, path length allows ``below`` CAs."""
+    try:
+        constraints = cert.extensions.get_extension_for_class(x509.BasicConstraints).value
+    except x509.ExtensionNotFound:
+        raise VerificationError(
+            f"expected the TSA {position} to be a CA (basicConstraints cA), found no"
+            " basicConstraints"
+        ) from None
+    if not constraints.ca:
+        raise VerificationError(f"expected the TSA {position} to be a CA, found cA false")
+    if constraints.path_length is not None and below > constraints.path_length:
+        raise VerificationError(
+            f"expected at most {constraints.path_length} intermediates under the TSA"
+            f" {position}, found {below}"
+        )
+    try:
+        usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        pass
+    else:
+        if not usage.key_cert_sign:
+            raise VerificationError(
+                f"expected the TSA {position}'s keyUsage to allow keyCertSign, found it absent"
+            )
+    try:
+        cert.extensions.get_extension_for_class(x509.NameConstraints)
+    except x509.ExtensionNotFound:
+        pass
+    else:
+        raise VerificationError(f"expected no name constraints on the TSA {position}, found some")
+    _check_extensions(cert, position)
+
+
+def _issued_by(cert: x509.Certificate, issuer: x509.Certificate, position: str) -> None:
+    try:
+        cert.verify_directly_issued_by(issuer)
+    except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm) as exc:
+        raise VerificationError(
+            f"expected the TSA {position} to be signed by the next certificate of the chain,"
+            f" found: {exc or type(exc).__name__}"
+        ) from None
+
+
+@lru_cache(maxsize=64)
+def trusted_chain(chain_der: tuple[bytes, ...]) -> TrustedTsaChain:
+    """Check a trusted TSA chain's structure once (a pure function of its bytes; cached)."""
+    if len(chain_der) < 2:
+        raise VerificationError(
+            f"expected a TSA chain of the leaf and a root at least, found {len(chain_der)}"
+            " certificate(s)"
+        )
+    try:
+        certs = [x509.load_der_x509_certificate(der) for der in chain_der]
+    except ValueError as exc:
+        raise VerificationError(f"expected DER certificates in the TSA chain: {exc}") from None
+    leaf = certs[0]
+    _check_leaf(leaf)
+    key = leaf.public_key()
+    if not isinstance(key, ec.EllipticCurvePublicKey | rsa.RSAPublicKey):
+        raise VerificationError(
+            f"expected an ECDSA or RSA TSA leaf key, found {type(key).__name__}"
+        )
+    for index in range(1, len(certs)):
+        position = "root" if index == len(certs) - 1 else f"intermediate {index}"
+        _check_ca(certs[index], index - 1, position)
+        _issued_by(certs[index - 1], certs[index], "leaf" if index == 1 else position)
+    root = certs[-1]
+    if root.subject != root.issuer:
+        raise VerificationError("expected the TSA chain to end in a self-signed root, found not")
+    _issued_by(root, root, "root")
+    return TrustedTsaChain(
+        chain_der=chain_der,
+        leaf=leaf,
+        leaf_key=key,
+        leaf_issuer=leaf.issuer.public_bytes(),
+        leaf_serial=leaf.serial_number,
+        windows=tuple((c.not_valid_before_utc, c.not_valid_after_utc) for c in certs),
+        ids={
+            der: (c.issuer.public_bytes(), c.serial_number)
+            for der, c in zip(chain_der, certs, strict=True)
+        },
+    )
+
+
+def _single(signer: SignerInfo, kind: str, name: str) -> bytes:
+    values = signer.attributes.get(kind)
+    if values is None:
+        raise VerificationError(f"expected a {name} signed attribute, found none")
+    if len(values) != 1:
+        raise VerificationError(f"expected one {name} attribute value, found {len(values)}")
+    return values[0]
+
+
+def _check_signing_certificate(signer: SignerInfo, chain: TrustedTsaChain) -> None:
+    """RFC 5816 §2.2.1 / RFC 2634 §5.4: the first ESSCertID identifies the leaf."""
+    found = False
+    for kind, v2 in ((_SIGNING_CERTIFICATE_V2, True), (_SIGNING_CERTIFICATE, False)):
+        if kind not in signer.attributes:
+            continue
+        found = True
+        name = "signingCertificateV2" if v2 else "signingCertificate"
+        ids = parse_ess_cert_ids(_single(signer, kind, name), v2=v2)
+        if not ids:
+            raise VerificationError(f"expected an ESSCertID in {name}, found none")
+        _check_ess(ids[0], chain, name)
+    if not found:
+        raise VerificationError(
+            "expected a signingCertificate or signingCertificateV2 signed attribute, found none"
+        )
+
+
+def _check_ess(ess: EssCertId, chain: TrustedTsaChain, name: str) -> None:
+    digest = _ESS_DIGESTS.get(ess.hash_algorithm)
+    if digest is None:
+        raise VerificationError(
+            f"expected {name} hashed with SHA-1/256/384/512, found {ess.hash_algorithm}"
+        )
+    if ess.cert_hash != chain.leaf_hash(digest):
+        raise VerificationError(f"expected {name} to identify the TSA leaf, found another hash")
+    if ess.serial_number is not None and (
+        ess.serial_number != chain.leaf_serial or chain.leaf_issuer not in (ess.issuer_names or ())
+    ):
+        raise VerificationError(
+            f"expected {name}'s issuerSerial to name the TSA leaf, found serial {ess.serial_number}"
+        )
+
+
+def _check_signature(signer: SignerInfo, chain: TrustedTsaChain, digest: str) -> None:
+    """RFC 5652 §5.4, §5.6: the leaf signed the DER of the signed attributes."""
+    algorithm, params, key = signer.signature_algorithm, signer.signature_parameters, chain.leaf_key
+    implied: str | None = None
+    if algorithm in _ECDSA:
+        implied = _ECDSA[algorithm]
+        if params is not None:  # RFC 5758 §3.2: the parameters MUST be absent
+            raise VerificationError(f"expected no parameters for {algorithm}, found some")
+        if not isinstance(key, ec.EllipticCurvePublicKey):
+            raise VerificationError(f"expected an ECDSA TSA leaf for {algorithm}")
+    elif algorithm == _RSA_ENCRYPTION or algorithm in _RSA_PKCS1:
+        implied = _RSA_PKCS1.get(algorithm)
+        if not isinstance(key, rsa.RSAPublicKey) or params not in (None, _NULL):
+            raise VerificationError(f"expected an RSA TSA leaf for {algorithm}")
+    elif algorithm == _RSA_PSS:
+        raise VerificationError(
+            "expected ECDSA or RSA PKCS#1 v1.5, found RSASSA-PSS (OpenSSL's PKCS#7 verifier,"
+            " which rfc3161-client and sigstore-python use, refuses it too)"
+        )
+    else:
+        raise VerificationError(
+            f"expected an ECDSA or RSA PKCS#1 v1.5 signature algorithm, found {algorithm}"
+        )
+    if implied is not None and implied != digest:
+        raise VerificationError(
+            f"expected the signature algorithm's hash {implied} to be the digestAlgorithm,"
+            f" found {digest}"
+        )
+    data, signature, chosen = signer.signed_bytes(), signer.signature, _HASHES[digest]
+    try:
+        if isinstance(key, ec.EllipticCurvePublicKey):
+            key.verify(signature, data, ec.ECDSA(chosen))
+        else:
+            key.verify(signature, data, padding.PKCS1v15(), chosen)
+    except InvalidSignature:
+        raise VerificationError(
+            "expected the TSA leaf's signature over the signed attributes, found an invalid one"
+        ) from None
+
+
+def _check_signer(response: TimeStampResponse, chain: TrustedTsaChain) -> None:
+    if len(response.signer_infos) != 1:
+        raise VerificationError(
+            f"expected exactly one SignerInfo, found {len(response.signer_infos)}"
+        )
+    signer = response.signer_infos[0]
+    if response.version != 3 or signer.version != 1:
+        raise VerificationError(
+            "expected SignedData version 3 and SignerInfo version 1 (RFC 5652 §5.1, §5.3),"
+            f" found {response.version} and {signer.version}"
+        )
+    if signer.sid_key_id is not None:
+        raise VerificationError(
+            "expected a sid of issuerAndSerialNumber (as rfc3161-client reads it), found a"
+            " subjectKeyIdentifier"
+        )
+    if signer.sid_issuer != chain.leaf_issuer or signer.sid_serial != chain.leaf_serial:
+        raise VerificationError(
+            "expected the SignerInfo sid to name the trusted TSA leaf"
+            f" (serial {chain.leaf_serial}), found serial {signer.sid_serial}"
+        )
+    if response.certificates:
+        if any(der not in chain.ids for der in response.certificates):
+            raise VerificationError(
+                "expected certificates embedded in the token to be from the trusted TSA chain,"
+                " found another certificate"
+            )
+        sid = (signer.sid_issuer, signer.sid_serial)
+        named = [der for der in response.certificates if chain.ids[der] == sid]
+        if not named:
+            raise VerificationError(
+                "expected the embedded certificates to include the one the sid names, found none"
+            )
+        if named[0] != chain.chain_der[0]:
+            raise VerificationError(
+                "expected the embedded signer certificate to be the trusted TSA leaf,"
+                " found another certificate"
+            )
+    digest = _DIGESTS.get(signer.digest_algorithm)
+    if digest is None:
+        raise VerificationError(
+            f"expected a SHA-256/384/512 digestAlgorithm, found {signer.digest_algorithm}"
+        )
+    if any(a not in _DIGESTS for a in response.digest_algorithms) or (
+        signer.digest_algorithm not in response.digest_algorithms
+    ):
+        raise VerificationError(
+            f"expected SignedData digestAlgorithms of SHA-2 including {signer.digest_algorithm},"
+            f" found {list(response.digest_algorithms)}"
+        )
+    if signer.signed_attrs is None:
+        raise VerificationError("expected signed attributes in the SignerInfo, found none")
+    if _single(signer, _CONTENT_TYPE, "content-type") != _TST_INFO_VALUE:
+        raise VerificationError("expected the content-type attribute id-ct-TSTInfo, found another")
+    value = _single(signer, _MESSAGE_DIGEST, "message-digest")
+    assert response.tst_info is not None
+    expected = hashlib.new(digest, response.tst_info.der).digest()
+    if value[:1] != b"\x04" or value[2:] != expected or value[1] != len(expected):
+        raise VerificationError(
+            f"expected message-digest = {digest} of the TSTInfo ({expected.hex()}),"
+            f" found {value[2:].hex()}"
+        )
+    _check_signing_certificate(signer, chain)
+    _check_signature(signer, chain, digest)
 
 
 def verify_response(
     response: bytes,
     message: bytes,
     *,
-    chain: Sequence[x509.Certificate],
+    chain: Sequence[x509.Certificate | bytes],
     nonce: int | None = None,
     policy_oid: str | None = None,
-) -> rfc3161_client.TimeStampResponse:
+) -> VerifiedTimestamp:
     """Check ``response`` timestamps ``message``, signed by ``chain`` (leaf first, root last).
 
-    Returns the decoded response so callers can read ``tst_info.gen_time``.
+    ``chain`` comes from the trusted root (certificates or their DER). Returns the verified
+    ``TSTInfo`` (``tst_info.gen_time`` is the verified time, UTC) and the decoded response.
     """
-    if len(chain) < 2:
-        raise VerificationError("a TSA chain needs at least the leaf and a root")
+    chain_der = tuple(
+        c if isinstance(c, bytes) else c.public_bytes(serialization.Encoding.DER) for c in chain
+    )
+    trusted = trusted_chain(chain_der)
     try:
-        decoded = rfc3161_client.decode_timestamp_response(response)
-    except (ValueError, rfc3161_client.VerificationError) as exc:
-        raise VerificationError(f"not a TimeStampResp: {exc}") from exc
-    builder = rfc3161_client.VerifierBuilder().tsa_certificate(chain[0])
-    for cert in chain[1:-1]:
-        builder = builder.add_intermediate_certificate(cert)
-    builder = builder.add_root_certificate(chain[-1])
-    if nonce is not None:
-        builder = builder.nonce(nonce)
-    if policy_oid is not None:
-        builder = builder.policy_id(x509.ObjectIdentifier(policy_oid))
-    try:
-        builder.build().verify_message(decoded, message)
-    except (ValueError, rfc3161_client.VerificationError) as exc:
-        raise VerificationError(f"timestamp does not verify: {exc}") from exc
-    return decoded
+        decoded = parse_response(response)
+    except TimestampFormatError as exc:
+        raise TimestampFormatError(f"not a TimeStampResp: {exc}") from None
+    if decoded.status != 0:
+        text = f" ({decoded.status_text})" if decoded.status_text else ""
+        raise VerificationError(f"expected PKIStatus granted (0), found {decoded.status}{text}")
+    info = decoded.tst_info
+    if info is None:
+        raise VerificationError("expected a timeStampToken in the granted response, found none")
+    if decoded.econtent_type != _ID_CT_TST_INFO:
+        raise VerificationError(
+            f"expected eContentType id-ct-TSTInfo, found {decoded.econtent_type}"
+        )
+    _check_signer(decoded, trusted)
+    if info.version != 1:
+        raise VerificationError(f"expected TSTInfo version 1, found {info.version}")
+    imprint = _DIGESTS.get(info.message_imprint.hash_algorithm)
+    if imprint is None:
+        raise VerificationError(
+            "expected a SHA-256/384/512 messageImprint, found"
+            f" {info.message_imprint.hash_algorithm}"
+        )
+    if info.message_imprint.message != hashlib.new(imprint, message).digest():
+        raise VerificationError(
+            f"expected the messageImprint to be the {imprint} of the message, found another hash"
+        )
+    if nonce is not None and info.nonce != nonce:
+        raise VerificationError(f"expected nonce {nonce}, found {info.nonce}")
+    if policy_oid is not None and info.policy != policy_oid:
+        raise VerificationError(f"expected policy {policy_oid}, found {info.policy}")
+    moment = info.gen_time.replace(microsecond=0)
+    for index, (not_before, not_after) in enumerate(trusted.windows):
+        if not not_before <= moment <= not_after:
+            position = "leaf" if index == 0 else f"chain certificate {index}"
+            raise VerificationError(
+                f"expected genTime {info.gen_time.isoformat()} within the TSA {position}'s"
+                f" validity {not_before.isoformat()} to {not_after.isoformat()}, found outside"
+            )
+    return VerifiedTimestamp(info, decoded)

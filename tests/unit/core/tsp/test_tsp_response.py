@@ -158,13 +158,13 @@ def test_json_request_response(chain: Chain) -> None:
 
 def test_verification_refuses_other_message_nonce_and_chain(chain: Chain) -> None:
     body = respond(chain, request_for(nonce=5, cert_req=True))
-    with pytest.raises(VerificationError, match="does not verify"):
+    with pytest.raises(VerificationError, match="messageImprint to be the sha256 of the message"):
         verify_response(body, b"another message", chain=chain.certs)
-    with pytest.raises(VerificationError, match=r"(?i)nonce"):
+    with pytest.raises(VerificationError, match="expected nonce 6, found 5"):
         verify_response(body, MESSAGE, chain=chain.certs, nonce=6)
-    with pytest.raises(VerificationError):
+    with pytest.raises(VerificationError, match="sid to name the trusted TSA leaf"):
         verify_response(body, MESSAGE, chain=make_chain().certs)
-    with pytest.raises(VerificationError, match="at least"):
+    with pytest.raises(VerificationError, match="leaf and a root at least"):
         verify_response(body, MESSAGE, chain=chain.certs[:1])
     with pytest.raises(VerificationError, match="not a TimeStampResp"):
         verify_response(b"junk", MESSAGE, chain=chain.certs)

@@ -1,0 +1,555 @@
+"""A strict DER reader for RFC 3161 ``TimeStampResp`` and its CMS ``SignedData`` token.
+
+Only what timestamp verification needs is decoded, and only DER is accepted (ITU-T X.690
+§10: definite, shortest lengths; low tag numbers; no bytes after the outermost value).
+Structures (ASN.1 from the RFCs):
+
+* RFC 3161 §2.4.2: ``TimeStampResp ::= SEQUENCE { status PKIStatusInfo,
+  timeStampToken TimeStampToken OPTIONAL }``; ``PKIStatusInfo ::= SEQUENCE { status
+  PKIStatus, statusString PKIFreeText OPTIONAL, failInfo PKIFailureInfo OPTIONAL }``;
+  ``TSTInfo ::= SEQUENCE { version, policy, messageImprint, serialNumber, genTime,
+  accuracy OPTIONAL, ordering DEFAULT FALSE, nonce OPTIONAL, tsa [0] OPTIONAL,
+  extensions [1] IMPLICIT OPTIONAL }``.
+* RFC 5652 §3 ``ContentInfo``, §5.1 ``SignedData``, §5.2 ``EncapsulatedContentInfo``,
+  §5.3 ``SignerInfo`` (``signedAttrs [0] IMPLICIT SET OF Attribute``).
+* RFC 2634 §5.4 ``SigningCertificate``/``ESSCertID`` and RFC 5035 §3 / RFC 5816 §2.2.1
+  ``SigningCertificateV2``/``ESSCertIDv2`` (``hashAlgorithm`` DEFAULT SHA-256).
+
+Every malformed input raises :class:`TimestampFormatError` naming what was expected and
+what was found. Parsing is separate from verification (:mod:`.verify`).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sigstack.errors import VerificationError
+
+__all__ = [
+    "Cursor",
+    "EssCertId",
+    "MessageImprint",
+    "SignerInfo",
+    "TimeStampResponse",
+    "TimestampFormatError",
+    "TstInfo",
+    "check_set_order",
+    "decode_oid",
+    "encode_oid",
+    "parse_response",
+]
+
+
+class TimestampFormatError(VerificationError):
+    """The bytes are not a DER ``TimeStampResp`` of the shape RFC 3161 / RFC 5652 define."""
+
+
+_BOOLEAN = 0x01
+_INTEGER = 0x02
+_BIT_STRING = 0x03
+_OCTET_STRING = 0x04
+_OID = 0x06
+_UTF8_STRING = 0x0C
+_SEQUENCE = 0x30
+_SET = 0x31
+_GENERALIZED_TIME = 0x18
+_MAX_LENGTH_OCTETS = 4  # 4 GiB: far beyond any timestamp; keeps lengths bounded
+
+
+def encode_oid(dotted: str) -> bytes:
+    """The content octets of an OBJECT IDENTIFIER (X.690 §8.19), for byte comparisons."""
+    arcs = [int(a) for a in dotted.split(".")]
+    values = [arcs[0] * 40 + arcs[1], *arcs[2:]]
+    out = bytearray()
+    for arc in values:
+        chunk = [arc & 0x7F]
+        rest = arc >> 7
+        while rest:
+            chunk.append(0x80 | (rest & 0x7F))
+            rest >>= 7
+        out.extend(reversed(chunk))
+    return bytes(out)
+
+
+def decode_oid(content: bytes) -> str:
+    """Dotted form of OID content octets (for messages); strict about minimal arcs."""
+    if not content or content[-1] & 0x80:
+        raise TimestampFormatError(f"expected an OBJECT IDENTIFIER, found {content.hex()}")
+    arcs: list[int] = []
+    value = 0
+    fresh = True
+    for octet in content:
+        if fresh and octet == 0x80:
+            raise TimestampFormatError("expected minimal OBJECT IDENTIFIER arcs (X.690 §8.19.2)")
+        value = (value << 7) | (octet & 0x7F)
+        fresh = not octet & 0x80
+        if fresh:
+            arcs.append(value)
+            value = 0
+    first = min(arcs[0] // 40, 2)
+    return ".".join(str(a) for a in (first, arcs[0] - first * 40, *arcs[1:]))
+
+
+class Cursor:
+    """Reads consecutive TLVs of ``buf[pos:end]``."""
+
+    __slots__ = ("buf", "end", "pos")
+
+    def __init__(self, buf: bytes, pos: int, end: int) -> None:
+        self.buf = buf
+        self.pos = pos
+        self.end = end
+
+    def peek(self) -> int | None:
+        """The next tag, or None at the end."""
+        return self.buf[self.pos] if self.pos < self.end else None
+
+    def header(self, what: str) -> tuple[int, int, int]:
+        """(tag, content start, content end) of the next TLV; advances past it."""
+        buf, pos, end = self.buf, self.pos, self.end
+        if pos + 2 > end:
+            raise TimestampFormatError(f"expected {what}, found the end of the data")
+        tag = buf[pos]
+        if tag & 0x1F == 0x1F:
+            raise TimestampFormatError(f"expected {what}, found a high-number tag")
+        size = buf[pos + 1]
+        pos += 2
+        if size & 0x80:
+            count = size & 0x7F
+            if count == 0:
+                raise TimestampFormatError(f"expected {what} in DER, found an indefinite length")
+            if count > _MAX_LENGTH_OCTETS or pos + count > end:
+                raise TimestampFormatError(f"expected {what}, found a truncated length")
+            size = int.from_bytes(buf[pos : pos + count], "big")
+            if buf[pos] == 0 or size < 0x80:
+                raise TimestampFormatError(f"expected {what} with a shortest-form DER length")
+            pos += count
+        if pos + size > end:
+            raise TimestampFormatError(f"expected {what}, found it truncated")
+        self.pos = pos + size
+        return tag, pos, pos + size
+
+    def expect(self, tag: int, what: str) -> tuple[int, int]:
+        """Content range of the next TLV, which must carry ``tag``."""
+        start = self.pos
+        found, begin, stop = self.header(what)
+        if found != tag:
+            self.pos = start
+            raise TimestampFormatError(
+                f"expected {what} (tag 0x{tag:02x}), found tag 0x{found:02x}"
+            )
+        return begin, stop
+
+    def element(self, tag: int, what: str) -> bytes:
+        """The whole TLV (header included) of the next value, which must carry ``tag``."""
+        start = self.pos
+        self.expect(tag, what)
+        return self.buf[start : self.pos]
+
+    def sub(self, tag: int, what: str) -> Cursor:
+        """A cursor over the content of the next value (tag ``tag``)."""
+        begin, stop = self.expect(tag, what)
+        return Cursor(self.buf, begin, stop)
+
+    def optional(self, tag: int) -> tuple[int, int] | None:
+        """The content range of the next TLV when it carries ``tag``; None otherwise."""
+        if self.peek() != tag:
+            return None
+        return self.expect(tag, f"tag 0x{tag:02x}")
+
+    def integer(self, what: str) -> int:
+        """An INTEGER in minimal two's complement (X.690 §8.3.2)."""
+        begin, stop = self.expect(_INTEGER, what)
+        buf = self.buf
+        if stop == begin:
+            raise TimestampFormatError(f"expected {what}, found an empty INTEGER")
+        if stop - begin > 1 and (
+            (buf[begin] == 0 and not buf[begin + 1] & 0x80)
+            or (buf[begin] == 0xFF and buf[begin + 1] & 0x80)
+        ):
+            raise TimestampFormatError(f"expected {what} in minimal form (X.690 §8.3.2)")
+        return int.from_bytes(buf[begin:stop], "big", signed=True)
+
+    def oid(self, what: str) -> bytes:
+        """The content octets of an OBJECT IDENTIFIER."""
+        begin, stop = self.expect(_OID, what)
+        if begin == stop or self.buf[stop - 1] & 0x80:
+            raise TimestampFormatError(f"expected {what}, found a malformed OBJECT IDENTIFIER")
+        return self.buf[begin:stop]
+
+    def octets(self, what: str) -> bytes:
+        """The content of a primitive OCTET STRING."""
+        begin, stop = self.expect(_OCTET_STRING, what)
+        return self.buf[begin:stop]
+
+    def algorithm(self, what: str) -> tuple[bytes, bytes | None]:
+        """AlgorithmIdentifier (RFC 5280 §4.1.1.2): (OID octets, parameters TLV or None)."""
+        inner = self.sub(_SEQUENCE, what)
+        oid = inner.oid(f"{what} algorithm")
+        params = None
+        if inner.pos < inner.end:
+            start = inner.pos
+            inner.header(f"{what} parameters")
+            params = inner.buf[start : inner.pos]
+        inner.done(what)
+        return oid, params
+
+    def digest_algorithm(self, what: str) -> str:
+        """A digest AlgorithmIdentifier (dotted): parameters absent or NULL (RFC 5754 §2)."""
+        oid, params = self.algorithm(what)
+        if params not in (None, b"\x05\x00"):
+            raise TimestampFormatError(
+                f"expected {what} parameters absent or NULL, found {params.hex()}"
+            )
+        return decode_oid(oid)
+
+    def done(self, what: str) -> None:
+        """Nothing may follow the last field of ``what``."""
+        if self.pos != self.end:
+            raise TimestampFormatError(
+                f"expected the end of {what}, found {self.end - self.pos} more bytes"
+            )
+
+
+def check_set_order(items: list[bytes], what: str) -> None:
+    """DER ``SET OF``: encodings in ascending order, shorter ones 0-padded (X.690 §11.6)."""
+    for before, after in itertools.pairwise(items):
+        size = max(len(before), len(after))
+        if before.ljust(size, b"\x00") > after.ljust(size, b"\x00"):
+            raise TimestampFormatError(f"expected {what} in DER SET OF order (X.690 §11.6)")
+
+
+@dataclass(frozen=True)
+class MessageImprint:
+    """RFC 3161 §2.4.1 ``MessageImprint``: hash algorithm (dotted OID) and the hash."""
+
+    hash_algorithm: str
+    message: bytes
+
+
+@dataclass(frozen=True)
+class TstInfo:
+    """RFC 3161 §2.4.2 ``TSTInfo``, the fields verification reads; ``der`` is the eContent."""
+
+    version: int
+    policy: str
+    message_imprint: MessageImprint
+    serial_number: int
+    gen_time: datetime
+    nonce: int | None
+    der: bytes
+
+
+@dataclass(frozen=True)
+class EssCertId:
+    """One ``ESSCertID``/``ESSCertIDv2``: hash algorithm (dotted), hash, issuerSerial DERs."""
+
+    hash_algorithm: str
+    cert_hash: bytes
+    issuer_names: tuple[bytes, ...] | None  # directoryName Name TLVs, when issuerSerial
+    serial_number: int | None
+
+
+@dataclass(frozen=True)
+class SignerInfo:
+    """RFC 5652 §5.3 ``SignerInfo``, decoded for verification.
+
+    ``sid_issuer`` is the issuer Name TLV and ``sid_serial`` the serial of an
+    issuerAndSerialNumber sid; ``sid_key_id`` is set for a subjectKeyIdentifier sid.
+    ``signed_attrs`` is the ``[0]`` TLV as carried; the signature covers it re-tagged
+    as ``SET OF`` (§5.4). ``attributes`` maps each attribute type (dotted) to its values.
+    """
+
+    version: int
+    sid_issuer: bytes | None
+    sid_serial: int | None
+    sid_key_id: bytes | None
+    digest_algorithm: str
+    signed_attrs: bytes | None
+    attributes: dict[str, tuple[bytes, ...]]
+    signature_algorithm: str
+    signature_parameters: bytes | None
+    signature: bytes
+
+    def signed_bytes(self) -> bytes:
+        """The DER the signature covers: the signed attributes with the SET OF tag (§5.4)."""
+        if self.signed_attrs is None:
+            raise TimestampFormatError("expected signed attributes, found none")
+        return b"\x31" + self.signed_attrs[1:]
+
+
+@dataclass(frozen=True)
+class TimeStampResponse:
+    """A decoded ``TimeStampResp``: status, and the token's parts when granted."""
+
+    status: int
+    status_text: str
+    content_type: str | None
+    version: int | None  # SignedData version
+    digest_algorithms: tuple[str, ...]
+    econtent_type: str | None
+    certificates: tuple[bytes, ...]
+    signer_infos: tuple[SignerInfo, ...]
+    tst_info: TstInfo | None
+
+
+_ID_SIGNED_DATA = encode_oid("1.2.840.113549.1.7.2")
+
+
+def _status_text(cursor: Cursor) -> str:
+    """PKIFreeText ::= SEQUENCE OF UTF8String, joined (only for messages)."""
+    parts: list[str] = []
+    while cursor.pos < cursor.end:
+        begin, stop = cursor.expect(_UTF8_STRING, "a PKIFreeText UTF8String")
+        parts.append(cursor.buf[begin:stop].decode("utf-8", "replace"))
+    return "; ".join(parts)
+
+
+def _gen_time(cursor: Cursor) -> datetime:
+    """GeneralizedTime ``YYYYMMDDHHMMSS[.f+]Z`` (RFC 3161 §2.4.2: UTC, no trailing zeros)."""
+    begin, stop = cursor.expect(_GENERALIZED_TIME, "genTime GeneralizedTime")
+    text = cursor.buf[begin:stop].decode("ascii", "replace")
+    body, fraction = text[:-1], ""
+    if "." in body:
+        body, fraction = body.split(".", 1)
+        if not fraction.isdigit() or fraction.endswith("0") or len(fraction) > 6:
+            raise TimestampFormatError(
+                f"expected genTime fractions without trailing zeros, found {text!r}"
+            )
+    if not text.endswith("Z") or len(body) != 14 or not body.isdigit():
+        raise TimestampFormatError(f"expected genTime as YYYYMMDDHHMMSS[.f]Z, found {text!r}")
+    try:
+        value = datetime.strptime(body, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+    except ValueError as exc:
+        raise TimestampFormatError(f"expected a valid genTime, found {text!r}") from exc
+    if fraction:
+        value = value.replace(microsecond=int(fraction.ljust(6, "0")))
+    return value
+
+
+def _tst_info(der: bytes) -> TstInfo:
+    top = Cursor(der, 0, len(der))
+    info = top.sub(_SEQUENCE, "TSTInfo")
+    top.done("the eContent")
+    version = info.integer("TSTInfo version")
+    policy = decode_oid(info.oid("TSTInfo policy"))
+    imprint = info.sub(_SEQUENCE, "messageImprint")
+    hash_oid = imprint.digest_algorithm("messageImprint hashAlgorithm")
+    hashed = imprint.octets("messageImprint hashedMessage")
+    imprint.done("messageImprint")
+    serial = info.integer("TSTInfo serialNumber")
+    gen_time = _gen_time(info)
+    info.optional(_SEQUENCE)  # accuracy
+    ordering = info.optional(_BOOLEAN)
+    if ordering is not None and der[ordering[0] : ordering[1]] != b"\xff":
+        # DER omits a DEFAULT FALSE (X.690 §11.5); TRUE is 0xFF (§11.1)
+        raise TimestampFormatError("expected ordering absent or TRUE (0xff) in DER")
+    nonce = info.integer("TSTInfo nonce") if info.peek() == _INTEGER else None
+    info.optional(0xA0)  # tsa [0] GeneralName
+    info.optional(0xA1)  # extensions [1]
+    info.done("TSTInfo")
+    return TstInfo(
+        version=version,
+        policy=policy,
+        message_imprint=MessageImprint(hash_oid, hashed),
+        serial_number=serial,
+        gen_time=gen_time,
+        nonce=nonce,
+        der=der,
+    )
+
+
+def _attributes(buf: bytes, begin: int, end: int) -> dict[str, tuple[bytes, ...]]:
+    """SET OF Attribute (RFC 5652 §5.3); a type may appear only once (§11 for ours)."""
+    cursor = Cursor(buf, begin, end)
+    out: dict[str, tuple[bytes, ...]] = {}
+    encodings: list[bytes] = []
+    while cursor.pos < cursor.end:
+        start = cursor.pos
+        attr = cursor.sub(_SEQUENCE, "an Attribute")
+        encodings.append(buf[start : cursor.pos])
+        kind = decode_oid(attr.oid("an Attribute type"))
+        values = attr.sub(_SET, f"the values of attribute {kind}")
+        attr.done(f"attribute {kind}")
+        items: list[bytes] = []
+        while values.pos < values.end:
+            start = values.pos
+            values.header(f"a value of attribute {kind}")
+            items.append(buf[start : values.pos])
+        if kind in out:
+            raise TimestampFormatError(f"expected attribute {kind} once, found it twice")
+        check_set_order(items, f"the values of attribute {kind}")
+        out[kind] = tuple(items)
+    check_set_order(encodings, "the signed attributes")
+    return out
+
+
+def _signer_info(cursor: Cursor) -> SignerInfo:
+    info = cursor.sub(_SEQUENCE, "a SignerInfo")
+    version = info.integer("SignerInfo version")
+    issuer: bytes | None = None
+    serial: int | None = None
+    key_id: bytes | None = None
+    if info.peek() == _SEQUENCE:
+        sid = info.sub(_SEQUENCE, "sid issuerAndSerialNumber")
+        issuer = sid.element(_SEQUENCE, "sid issuer Name")
+        serial = sid.integer("sid serialNumber")
+        sid.done("issuerAndSerialNumber")
+    else:
+        begin, stop = info.expect(0x80, "sid issuerAndSerialNumber or [0] subjectKeyIdentifier")
+        key_id = info.buf[begin:stop]
+    digest_oid = info.digest_algorithm("SignerInfo digestAlgorithm")
+    signed_attrs: bytes | None = None
+    attributes: dict[str, tuple[bytes, ...]] = {}
+    if info.peek() == 0xA0:
+        start = info.pos
+        begin, stop = info.expect(0xA0, "signedAttrs")
+        signed_attrs = info.buf[start:stop]
+        attributes = _attributes(info.buf, begin, stop)
+    sig_oid, sig_params = info.algorithm("SignerInfo signatureAlgorithm")
+    signature = info.octets("SignerInfo signature")
+    info.optional(0xA1)  # unsignedAttrs
+    info.done("SignerInfo")
+    return SignerInfo(
+        version=version,
+        sid_issuer=issuer,
+        sid_serial=serial,
+        sid_key_id=key_id,
+        digest_algorithm=digest_oid,
+        signed_attrs=signed_attrs,
+        attributes=attributes,
+        signature_algorithm=decode_oid(sig_oid),
+        signature_parameters=sig_params,
+        signature=signature,
+    )
+
+
+def _digest_algorithms(signed: Cursor) -> tuple[str, ...]:
+    algorithms = signed.sub(_SET, "SignedData digestAlgorithms")
+    found: list[str] = []
+    encodings: list[bytes] = []
+    while algorithms.pos < algorithms.end:
+        start = algorithms.pos
+        found.append(algorithms.digest_algorithm("a digestAlgorithm"))
+        encodings.append(algorithms.buf[start : algorithms.pos])
+    check_set_order(encodings, "digestAlgorithms")
+    return tuple(found)
+
+
+def _certificates(signed: Cursor) -> tuple[bytes, ...]:
+    cert_range = signed.optional(0xA0)
+    if cert_range is None:
+        return ()
+    certs = Cursor(signed.buf, *cert_range)
+    found: list[bytes] = []
+    while certs.pos < certs.end:
+        found.append(certs.element(_SEQUENCE, "a Certificate"))
+    check_set_order(found, "the certificates")
+    return tuple(found)
+
+
+def _signer_infos(signed: Cursor) -> tuple[SignerInfo, ...]:
+    infos = signed.sub(_SET, "SignedData signerInfos")
+    found: list[SignerInfo] = []
+    encodings: list[bytes] = []
+    while infos.pos < infos.end:
+        start = infos.pos
+        found.append(_signer_info(infos))
+        encodings.append(infos.buf[start : infos.pos])
+    check_set_order(encodings, "signerInfos")
+    return tuple(found)
+
+
+def _token(resp: Cursor, status: int, text: str) -> TimeStampResponse:
+    """ContentInfo (RFC 5652 §3) holding SignedData (§5.1) over a TSTInfo."""
+    token = resp.sub(_SEQUENCE, "timeStampToken ContentInfo")
+    content_type = token.oid("ContentInfo contentType")
+    if content_type != _ID_SIGNED_DATA:
+        raise TimestampFormatError(
+            f"expected the token to be id-signedData, found {decode_oid(content_type)}"
+        )
+    explicit = token.sub(0xA0, "ContentInfo [0] content")
+    token.done("ContentInfo")
+    signed = explicit.sub(_SEQUENCE, "SignedData")
+    explicit.done("ContentInfo content")
+    version = signed.integer("SignedData version")
+    digest_algorithms = _digest_algorithms(signed)
+    encap = signed.sub(_SEQUENCE, "encapContentInfo")
+    econtent_type = decode_oid(encap.oid("eContentType"))
+    wrapper = encap.sub(0xA0, "eContent [0]")
+    encap.done("encapContentInfo")
+    econtent = wrapper.octets("eContent OCTET STRING")
+    wrapper.done("eContent")
+    certificates = _certificates(signed)
+    if signed.peek() == 0xA1:
+        raise TimestampFormatError("expected no crls in the timestamp token, found some")
+    signer_infos = _signer_infos(signed)
+    signed.done("SignedData")
+    return TimeStampResponse(
+        status=status,
+        status_text=text,
+        content_type=decode_oid(content_type),
+        version=version,
+        digest_algorithms=digest_algorithms,
+        econtent_type=econtent_type,
+        certificates=certificates,
+        signer_infos=signer_infos,
+        tst_info=_tst_info(econtent),
+    )
+
+
+def parse_response(data: bytes) -> TimeStampResponse:
+    """Decode a DER ``TimeStampResp`` (RFC 3161 §2.4.2) and its SignedData token."""
+    top = Cursor(data, 0, len(data))
+    resp = top.sub(_SEQUENCE, "TimeStampResp")
+    top.done("TimeStampResp")
+    status_info = resp.sub(_SEQUENCE, "PKIStatusInfo")
+    status = status_info.integer("PKIStatus")
+    text = ""
+    if status_info.peek() == _SEQUENCE:
+        text = _status_text(status_info.sub(_SEQUENCE, "statusString"))
+    status_info.optional(_BIT_STRING)  # failInfo
+    status_info.done("PKIStatusInfo")
+    if resp.pos == resp.end:
+        return TimeStampResponse(status, text, None, None, (), None, (), (), None)
+    decoded = _token(resp, status, text)
+    resp.done("TimeStampResp")
+    return decoded
+
+
+def parse_ess_cert_ids(value: bytes, *, v2: bool) -> tuple[EssCertId, ...]:
+    """``SigningCertificate`` (RFC 2634 §5.4) or ``SigningCertificateV2`` (RFC 5035 §3)."""
+    name = "SigningCertificateV2" if v2 else "SigningCertificate"
+    top = Cursor(value, 0, len(value))
+    outer = top.sub(_SEQUENCE, name)
+    top.done(name)
+    certs = outer.sub(_SEQUENCE, f"{name} certs")
+    outer.optional(_SEQUENCE)  # policies
+    outer.done(name)
+    out: list[EssCertId] = []
+    while certs.pos < certs.end:
+        item = certs.sub(_SEQUENCE, "an ESSCertID")
+        algorithm = "1.3.14.3.2.26"  # ESSCertID: SHA-1 (RFC 2634 §5.4.1)
+        if v2:
+            algorithm = "2.16.840.1.101.3.4.2.1"  # DEFAULT id-sha256 (RFC 5035 §4)
+            if item.peek() == _SEQUENCE:
+                algorithm = item.digest_algorithm("ESSCertIDv2 hashAlgorithm")
+        cert_hash = item.octets("ESSCertID certHash")
+        names: tuple[bytes, ...] | None = None
+        serial: int | None = None
+        if item.peek() == _SEQUENCE:
+            issuer_serial = item.sub(_SEQUENCE, "ESSCertID issuerSerial")
+            general = issuer_serial.sub(_SEQUENCE, "issuerSerial GeneralNames")
+            found: list[bytes] = []
+            while general.pos < general.end:
+                tag, begin, stop = general.header("a GeneralName")
+                if tag == 0xA4:  # directoryName [4] EXPLICIT Name
+                    found.append(value[begin:stop])
+            names = tuple(found)
+            serial = issuer_serial.integer("issuerSerial serialNumber")
+            issuer_serial.done("IssuerSerial")
+        item.done("ESSCertID")
+        out.append(EssCertId(algorithm, cert_hash, names, serial))
+    return tuple(out)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from sigstack.errors import VerificationError
 
@@ -73,6 +74,7 @@ def encode_oid(dotted: str) -> bytes:
     return bytes(out)
 
 
+@lru_cache(maxsize=512)
 def decode_oid(content: bytes) -> str:
     """Dotted form of OID content octets (for messages); strict about minimal arcs."""
     if not content or content[-1] & 0x80:
@@ -132,11 +134,27 @@ class Cursor:
         return tag, pos, pos + size
 
     def expect(self, tag: int, what: str) -> tuple[int, int]:
-        """Content range of the next TLV, which must carry ``tag``."""
-        start = self.pos
+        """Content range of the next TLV, which must carry ``tag``; advances past it."""
+        buf, pos, end = self.buf, self.pos, self.end
+        if pos + 4 <= end and buf[pos] == tag:  # fast paths of header() for short TLVs
+            size = buf[pos + 1]
+            if size < 0x80:
+                begin = pos + 2
+            elif size == 0x81 and buf[pos + 2] >= 0x80:
+                begin, size = pos + 3, buf[pos + 2]
+            elif size == 0x82 and buf[pos + 2]:
+                begin, size = pos + 4, buf[pos + 2] << 8 | buf[pos + 3]
+            else:
+                begin = -1
+            if begin > 0:
+                stop = begin + size
+                if stop > end:
+                    raise TimestampFormatError(f"expected {what}, found it truncated")
+                self.pos = stop
+                return begin, stop
         found, begin, stop = self.header(what)
         if found != tag:
-            self.pos = start
+            self.pos = pos
             raise TimestampFormatError(
                 f"expected {what} (tag 0x{tag:02x}), found tag 0x{found:02x}"
             )
@@ -321,7 +339,15 @@ def _gen_time(cursor: Cursor) -> datetime:
     if not text.endswith("Z") or len(body) != 14 or not body.isdigit():
         raise TimestampFormatError(f"expected genTime as YYYYMMDDHHMMSS[.f]Z, found {text!r}")
     try:
-        value = datetime.strptime(body, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+        value = datetime(
+            int(body[:4]),
+            int(body[4:6]),
+            int(body[6:8]),
+            int(body[8:10]),
+            int(body[10:12]),
+            int(body[12:14]),
+            tzinfo=UTC,
+        )
     except ValueError as exc:
         raise TimestampFormatError(f"expected a valid genTime, found {text!r}") from exc
     if fraction:

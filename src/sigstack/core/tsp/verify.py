@@ -77,6 +77,7 @@ _HASHES: dict[str, hashes.HashAlgorithm] = {
     "sha384": hashes.SHA384(),
     "sha512": hashes.SHA512(),
 }
+_ECDSA_BY_HASH = {name: ec.ECDSA(chosen) for name, chosen in _HASHES.items()}
 _ECDSA = {
     "1.2.840.10045.4.3.2": "sha256",
     "1.2.840.10045.4.3.3": "sha384",
@@ -338,7 +339,7 @@ def _check_signature(signer: SignerInfo, chain: TrustedTsaChain, digest: str) ->
     data, signature, chosen = signer.signed_bytes(), signer.signature, _HASHES[digest]
     try:
         if isinstance(key, ec.EllipticCurvePublicKey):
-            key.verify(signature, data, ec.ECDSA(chosen))
+            key.verify(signature, data, _ECDSA_BY_HASH[digest])
         else:
             key.verify(signature, data, padding.PKCS1v15(), chosen)
     except InvalidSignature:

@@ -14,6 +14,7 @@ import for the whole note API.
 
 from __future__ import annotations
 
+import re
 from base64 import b64encode
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -79,20 +80,24 @@ _DASH = "\u2014"  # EM DASH
 _MIN_DECODED = HINT_SIZE + 1
 
 
+#: One character the note format forbids: a control character other than newline, or a
+#: surrogate (not encodable as UTF-8).
+_FORBIDDEN = re.compile("[\x00-\x09\x0b-\x1f\ud800-\udfff]")
+
+
 def _check_text(text: str, *, field: str = "text") -> None:
     """Note text: ends in a newline, no control character but newline, encodable as UTF-8."""
     if not text.endswith("\n"):
         raise FormatError(
             f"expected note text ending in a newline; found {text[-20:]!r} at its end", field=field
         )
-    for offset, char in enumerate(text):
-        code = ord(char)
-        if (code < 0x20 and char != "\n") or 0xD800 <= code < 0xE000:
-            raise FormatError(
-                "expected no control characters other than newline and valid UTF-8; "
-                f"found U+{code:04X} at offset {offset}",
-                field=field,
-            )
+    bad = _FORBIDDEN.search(text)
+    if bad is not None:
+        raise FormatError(
+            "expected no control characters other than newline and valid UTF-8; "
+            f"found U+{ord(bad.group()):04X} at offset {bad.start()}",
+            field=field,
+        )
 
 
 def _describe(name: str, hint: bytes) -> str:

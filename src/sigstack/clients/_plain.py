@@ -1,23 +1,23 @@
-"""Plain ``http://`` for httpx clients over the standard library's ``http.client``.
+"""Plain ``http://`` for httpx clients: :class:`PlainHTTPTransport`, an httpx transport over
+:class:`~sigstack.clients._stdhttp.PlainPool` (the standard library's ``http.client``).
 
-:class:`PlainHTTPTransport` sends an :class:`httpx.Request` on a keep-alive
-``http.client.HTTPConnection`` (one per host and port) and answers an
-:class:`httpx.Response`, so the clients keep their httpx code (status mapping, JSON,
-``Content-Encoding`` decoding) while a short-lived process — ``sigstack sign-blob``
-against a local stack — does not import httpcore and h11 (~20 ms) for three requests.
-Failures are httpx's own exceptions (``ConnectError``, ``ConnectTimeout``,
-``ReadTimeout``, ``RemoteProtocolError``, ``ReadError``), which every client already
-maps to :class:`~sigstack.errors.NetworkError`. ``https`` is refused: TLS stays with
-httpx's verified transport.
+The clients' own ``http://`` requests use the pool directly (no httpx at all); this
+adapter serves code that holds an ``httpx.Client`` and wants the same keep-alive pool
+without httpcore and h11. Requests go out with the headers httpx set (Host,
+Accept-Encoding, Content-Length, …); answers come back as :class:`httpx.Response`
+(``Content-Encoding`` undone by httpx). Failures are httpx's own exceptions
+(``ConnectError``, ``ConnectTimeout``, ``ReadTimeout``, ``RemoteProtocolError``,
+``ReadError``), which every client already maps to :class:`~sigstack.errors.NetworkError`.
+``https`` is refused: TLS stays with httpx's verified transport.
 """
 
 from __future__ import annotations
 
 import http.client
-import select
-import threading
 
 import httpx
+
+from sigstack.clients._stdhttp import PlainPool, Unreachable
 
 __all__ = ["PlainHTTPTransport"]
 
@@ -29,15 +29,6 @@ def _seconds(request: httpx.Request, phase: str) -> float | None:
     return None if value is None else float(value)
 
 
-def _stale(connection: http.client.HTTPConnection) -> bool:
-    """An idle keep-alive socket that is readable was closed (or spoken to) by the peer."""
-    sock = connection.sock
-    if sock is None:
-        return False
-    readable, _, _ = select.select([sock], [], [], 0)
-    return bool(readable)
-
-
 class PlainHTTPTransport(httpx.BaseTransport):
     """HTTP/1.1 without TLS, one keep-alive connection per (host, port).
 
@@ -45,29 +36,12 @@ class PlainHTTPTransport(httpx.BaseTransport):
     threads are safe but take turns.
     """
 
-    def __init__(self) -> None:
-        self._connections: dict[tuple[str, int], http.client.HTTPConnection] = {}
-        self._lock = threading.Lock()
+    def __init__(self, pool: PlainPool | None = None) -> None:
+        self._pool = pool if pool is not None else PlainPool()
 
-    def _connection(self, request: httpx.Request) -> http.client.HTTPConnection:
-        url = request.url
-        key = (url.host, url.port or 80)
-        connection = self._connections.get(key)
-        if connection is not None and _stale(connection):
-            connection.close()
-        if connection is None:
-            connection = http.client.HTTPConnection(key[0], key[1])
-            self._connections[key] = connection
-        if connection.sock is None:
-            connection.timeout = _seconds(request, "connect")
-            try:
-                connection.connect()
-            except TimeoutError as exc:
-                raise httpx.ConnectTimeout(str(exc) or "timed out", request=request) from exc
-            except OSError as exc:
-                raise httpx.ConnectError(str(exc), request=request) from exc
-        connection.sock.settimeout(_seconds(request, "read"))
-        return connection
+    @property
+    def _connections(self) -> dict[tuple[str, int], http.client.HTTPConnection]:
+        return self._pool._connections
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         if request.url.scheme != "http":
@@ -75,48 +49,27 @@ class PlainHTTPTransport(httpx.BaseTransport):
                 f"expected an http:// URL for the plain transport, found {request.url.scheme}://",
                 request=request,
             )
-        with self._lock:
-            return self._send(request)
-
-    def _send(self, request: httpx.Request) -> httpx.Response:
-        connection = self._connection(request)
-        body = request.read()
         try:
-            # httpx has set Host, Accept-Encoding, Content-Length, …: send them as they are
-            connection.putrequest(
+            answer = self._pool.send(
                 request.method,
-                request.url.raw_path.decode("ascii"),
-                skip_host=True,
-                skip_accept_encoding=True,
+                str(request.url),
+                request.headers.multi_items(),
+                request.read() or None,
+                connect_timeout=_seconds(request, "connect"),
+                read_timeout=_seconds(request, "read"),
+                decode=False,
             )
-            for name, value in request.headers.multi_items():
-                connection.putheader(name, value)
-            connection.endheaders(body or None)
-            answer = connection.getresponse()
-            content = answer.read()
-        except TimeoutError as exc:
-            connection.close()
-            raise httpx.ReadTimeout(str(exc) or "timed out", request=request) from exc
-        except http.client.HTTPException as exc:
-            connection.close()
-            kind = type(exc).__name__
-            raise httpx.RemoteProtocolError(f"{kind}: {exc}", request=request) from exc
-        except OSError as exc:
-            connection.close()
-            raise httpx.ReadError(str(exc), request=request) from exc
-        if answer.will_close:
-            connection.close()
+        except Unreachable as exc:
+            failure: type[httpx.TransportError] = getattr(httpx, exc.kind, httpx.TransportError)
+            raise failure(str(exc), request=request) from exc
         return httpx.Response(
-            answer.status,
-            headers=answer.getheaders(),
-            content=content,
+            answer.status_code,
+            headers=answer.headers.items(),
+            content=answer.content,
             request=request,
-            extensions={"http_version": b"HTTP/1.1" if answer.version == 11 else b"HTTP/1.0"},
+            extensions={"http_version": answer.http_version.encode()},
         )
 
     def close(self) -> None:
         """Close every connection; the transport stays usable (it reconnects)."""
-        with self._lock:
-            for connection in self._connections.values():
-                connection.close()
-            self._connections.clear()
+        self._pool.close()

@@ -16,29 +16,37 @@ documented shape is a :class:`~sigstack.errors.FormatError`; messages keep the s
 from __future__ import annotations
 
 import base64
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
-import httpx
 from cryptography import x509
 
-from sigstack import __version__
-from sigstack.clients._http import DEFAULT_TIMEOUT, ContextClosing, _server_message, decode_json
+from sigstack.clients._http import (
+    DEFAULT_TIMEOUT,
+    Answer,
+    ContextClosing,
+    Session,
+    SharedTransport,
+    _server_message,
+    decode_json,
+)
+from sigstack.clients._stdhttp import Unreachable
 from sigstack.errors import AuthenticationError, Error, FormatError, NetworkError
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["CAClient", "post"]
 
-_USER_AGENT = f"sigstack/{__version__}"
-
 
 def post(
-    client: httpx.Client, url: str, content: bytes, headers: dict[str, str], service: str
-) -> httpx.Response:
+    session: Session, url: str, content: bytes, headers: dict[str, str], service: str
+) -> Answer:
     """POST ``content``; transport failures and non-2xx answers raise sigstack errors."""
     try:
-        response = client.post(url, content=content, headers=headers)
-    except httpx.HTTPError as exc:
-        kind = type(exc).__name__
-        raise NetworkError(f"POST {url}: cannot reach the {service} ({kind}: {exc})") from exc
+        response = session.send("POST", url, content=content, headers=headers)
+    except Unreachable as exc:
+        raise NetworkError(f"POST {url}: cannot reach the {service} ({exc.kind}: {exc})") from exc
     if response.is_success:
         return response
     message = _server_message(response)
@@ -55,14 +63,12 @@ class CAClient(ContextClosing):
         self,
         base_url: str,
         *,
-        transport: httpx.BaseTransport | None = None,
+        transport: httpx.BaseTransport | SharedTransport | None = None,
         timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
         #: Where the request goes: the path of ``base_url`` is dropped, as sigstore-python does.
         self.url = urljoin(base_url, "/api/v2/signingCert")
-        self._client = httpx.Client(
-            transport=transport, timeout=timeout, headers={"User-Agent": _USER_AGENT}
-        )
+        self._session = Session(transport, timeout)
 
     def request_certificate(self, csr_pem: bytes, identity_token: str) -> list[x509.Certificate]:
         """The chain, leaf first, issued for the CSR's key to the token's identity."""
@@ -72,12 +78,12 @@ class CAClient(ContextClosing):
             "Content-Type": "application/json",
             "Accept": "application/pem-certificate-chain",
         }
-        response = post(self._client, self.url, body, headers, "CA")
+        response = post(self._session, self.url, body, headers, "CA")
         return _parse_chain(decode_json(response))
 
     def close(self) -> None:
         """Release the connection pool."""
-        self._client.close()
+        self._session.close()
 
 
 def _parse_chain(value: object) -> list[x509.Certificate]:

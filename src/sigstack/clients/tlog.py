@@ -1,8 +1,9 @@
 """Clients of the transparency log: Rekor v1 REST API and Rekor v2 / C2SP tlog-tiles.
 
-Synchronous httpx, one method per endpoint (transparency-log.md §1.1, §2.1–2.2), answers
-parsed into typed values. Nothing here trusts or verifies what the log says: that is
-:mod:`sigstack.core.tlog.verify`, which callers run on these values.
+Synchronous HTTP (:mod:`sigstack.clients._http`), one method per endpoint
+(transparency-log.md §1.1, §2.1–2.2), answers parsed into typed values. Nothing here
+trusts or verifies what the log says: that is :mod:`sigstack.core.tlog.verify`, which
+callers run on these values.
 
 Every failure is a :class:`sigstack.errors.Error`: transport failures and unexpected
 statuses are :class:`~sigstack.errors.NetworkError`; statuses with a meaning of their own
@@ -18,10 +19,15 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-import httpx
-
-from sigstack.clients._http import DEFAULT_TIMEOUT, Closing, HttpClient, decode_json
+from sigstack.clients._http import (
+    DEFAULT_TIMEOUT,
+    Closing,
+    HttpClient,
+    SharedTransport,
+    decode_json,
+)
 from sigstack.clients._tlog_wire import (
     ConsistencyProof,
     LogInfo,
@@ -39,6 +45,9 @@ from sigstack.core.tlog.verify import LogEntryV1
 from sigstack.errors import (
     FormatError,
 )
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -58,7 +67,7 @@ class RekorV1Client(Closing):
         self,
         base_url: str,
         *,
-        transport: httpx.BaseTransport | None = None,
+        transport: httpx.BaseTransport | SharedTransport | None = None,
         timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
         self._http = HttpClient(base_url, transport, timeout)
@@ -163,7 +172,7 @@ class RekorV2Client(Closing):
         self,
         base_url: str,
         *,
-        transport: httpx.BaseTransport | None = None,
+        transport: httpx.BaseTransport | SharedTransport | None = None,
         timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
         self._http = HttpClient(base_url, transport, timeout)

@@ -15,13 +15,15 @@ a body that is not a ``TimeStampResp`` is a :class:`~sigstack.errors.FormatError
 
 from __future__ import annotations
 
-import httpx
+from typing import TYPE_CHECKING
 
-from sigstack import __version__
-from sigstack.clients._http import ContextClosing
+from sigstack.clients._http import ContextClosing, Session, SharedTransport
 from sigstack.clients.ca import post
 from sigstack.core.x509.der import read_tlv
 from sigstack.errors import FormatError
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["TSA_TIMEOUT", "TSAClient", "check_timestamp_response"]
 
@@ -77,13 +79,11 @@ class TSAClient(ContextClosing):
         self,
         url: str,
         *,
-        transport: httpx.BaseTransport | None = None,
+        transport: httpx.BaseTransport | SharedTransport | None = None,
         timeout: float = TSA_TIMEOUT,
     ) -> None:
         self.url = url
-        self._client = httpx.Client(
-            transport=transport, timeout=timeout, headers={"User-Agent": f"sigstack/{__version__}"}
-        )
+        self._session = Session(transport, timeout)
 
     def timestamp(self, request_der: bytes) -> bytes:
         """The DER ``TimeStampResp`` answering ``request_der``."""
@@ -91,7 +91,7 @@ class TSAClient(ContextClosing):
             "Content-Type": "application/timestamp-query",
             "Accept": "application/timestamp-reply",
         }
-        response = post(self._client, self.url, request_der, headers, "TSA")
+        response = post(self._session, self.url, request_der, headers, "TSA")
         body = response.content
         try:
             check_timestamp_response(body)
@@ -104,4 +104,4 @@ class TSAClient(ContextClosing):
 
     def close(self) -> None:
         """Release the connection pool."""
-        self._client.close()
+        self._session.close()

@@ -24,11 +24,16 @@ from sigstack.sign.context import SigningContext
 if TYPE_CHECKING:
     import httpx
 
+    from sigstack.clients._http import SharedTransport
+
 __all__ = ["request_timestamps", "submit_entry"]
 
 
 def request_timestamps(
-    context: SigningContext, signature: bytes, *, transport: httpx.BaseTransport | None
+    context: SigningContext,
+    signature: bytes,
+    *,
+    transport: httpx.BaseTransport | SharedTransport | None,
 ) -> list[bytes]:
     """Every selected TSA's DER answer for ``signature``."""
     found: list[bytes] = []
@@ -53,7 +58,7 @@ def submit_entry(
     *,
     v1: Callable[[], dict[str, Any]],
     v2: Callable[[], dict[str, Any]],
-    transport: httpx.BaseTransport | None,
+    transport: httpx.BaseTransport | SharedTransport | None,
 ) -> dict[str, Any]:
     """Submit ``v1()`` or ``v2()`` to the selected log; the bundle's ``TransparencyLogEntry``."""
     if context.rekor_version == 1:

@@ -14,9 +14,8 @@ as the conformance suite's managed-key bundles do; verifiers are given the key o
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, utils
 
@@ -26,6 +25,9 @@ from sigstack.sign._entries import dsse_envelope, dsse_v1, hashedrekord_v1, hash
 from sigstack.sign._submit import request_timestamps, submit_entry
 from sigstack.sign.bundle import dsse_bundle, message_signature_bundle, public_key_hint
 from sigstack.sign.context import SigningContext
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["KeySigner"]
 

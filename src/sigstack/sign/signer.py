@@ -68,7 +68,7 @@ class Signer:
         self._chain: list[x509.Certificate] | None = None
 
     @contextmanager
-    def _network(self) -> Iterator[httpx.BaseTransport]:
+    def _network(self) -> Iterator[httpx.BaseTransport | SharedTransport]:
         """The transport for one call: the caller's, or a pool closed when the call ends."""
         if self._transport is not None:
             yield self._transport
@@ -84,7 +84,7 @@ class Signer:
         with self._network() as net:
             return self._certificate(net)
 
-    def _certificate(self, net: httpx.BaseTransport) -> x509.Certificate:
+    def _certificate(self, net: httpx.BaseTransport | SharedTransport) -> x509.Certificate:
         if self._chain is None:
             csr = (
                 x509.CertificateSigningRequestBuilder()

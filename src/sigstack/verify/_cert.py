@@ -14,8 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import ExtendedKeyUsageOID
 from cryptography.x509.verification import (
     Criticality,
@@ -26,10 +28,10 @@ from cryptography.x509.verification import (
 )
 
 from sigstack.core.ct.sct import issuer_key_hash, precert_signed_data
-from sigstack.core.keys import load_der_spki, verify_signature
+from sigstack.core.keys import verify_signature
 from sigstack.core.trust.model import TrustedRoot
 from sigstack.errors import Error
-from sigstack.verify._tlog import within
+from sigstack.verify._tlog import log_key_of, within
 from sigstack.verify.errors import (
     CertificateChainError,
     CertificateProfileError,
@@ -62,35 +64,56 @@ def check_validity(leaf: x509.Certificate, times: Sequence[datetime]) -> None:
             )
 
 
+#: Fulcio certs carry EKU codeSigning, not WebPKI's serverAuth/clientAuth: EKU is left to
+#: step 3 (check_profile), on CA and leaf alike.
+_CA_POLICY = ExtensionPolicy.webpki_defaults_ca().may_be_present(
+    x509.ExtendedKeyUsage, Criticality.AGNOSTIC, None
+)
+_EE_POLICY = ExtensionPolicy.permit_all()
+
+
+@lru_cache(maxsize=64)
+def _store(anchors: tuple[bytes, ...]) -> tuple[Store, frozenset[bytes]]:
+    """The trust store of these CA certificates (DER), parsed once per set (pure; cached)."""
+    return Store([x509.load_der_x509_certificate(der) for der in anchors]), frozenset(anchors)
+
+
+def _valid_at(chain: Sequence[x509.Certificate], moment: datetime) -> bool:
+    return all(c.not_valid_before_utc <= moment <= c.not_valid_after_utc for c in chain)
+
+
 def verify_chain(
     leaf: x509.Certificate, root: TrustedRoot, times: Sequence[datetime]
 ) -> list[x509.Certificate]:
-    """Step 1: the chain (leaf first) built at every verified time; the last one is returned."""
+    """Step 1: the chain (leaf first) built at every verified time; the last one is returned.
+
+    A path built at one time is a valid path at another time when every certificate on it
+    is within its validity then and its CA certificates are among the anchors of that time
+    (the other checks of path validation do not depend on the time), so the verifier runs
+    again only when that does not hold.
+    """
     built: list[x509.Certificate] = []
+    built_cas: frozenset[bytes] = frozenset()
     for moment in times:
-        anchors = [
-            x509.load_der_x509_certificate(der)
+        anchors = tuple(
+            der
             for ca in root.certificate_authorities
             if within(ca.valid_for, moment)
             for der in ca.chain_der
-        ]
+        )
         if not anchors:
             raise CertificateChainError(
                 f"expected a trusted CA valid at {moment.isoformat()}, found none",
                 field="certificateAuthorities",
             )
+        store, trusted = _store(anchors)
+        if built and built_cas <= trusted and _valid_at(built, moment):
+            continue
         verifier = (
             PolicyBuilder()
-            .store(Store(anchors))
+            .store(store)
             .time(moment)
-            .extension_policies(
-                # Fulcio certs carry EKU codeSigning, not WebPKI's serverAuth/clientAuth:
-                # EKU is left to step 3 (check_profile), on CA and leaf alike.
-                ca_policy=ExtensionPolicy.webpki_defaults_ca().may_be_present(
-                    x509.ExtendedKeyUsage, Criticality.AGNOSTIC, None
-                ),
-                ee_policy=ExtensionPolicy.permit_all(),
-            )
+            .extension_policies(ca_policy=_CA_POLICY, ee_policy=_EE_POLICY)
             .build_client_verifier()
         )
         try:
@@ -100,6 +123,7 @@ def verify_chain(
                 f"the certificate does not chain to a trusted CA at {moment.isoformat()}: {exc}",
                 field="certificate",
             ) from exc
+        built_cas = frozenset(c.public_bytes(Encoding.DER) for c in built[1:])
     return built
 
 
@@ -107,6 +131,12 @@ def _millis(moment: datetime) -> int:
     """SCT time in ms since the epoch; ``cryptography`` gives a naive UTC datetime."""
     delta = moment.replace(tzinfo=UTC) - datetime(1970, 1, 1, tzinfo=UTC)
     return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
+
+
+@lru_cache(maxsize=64)
+def _issuer_key_hash(issuer_der: bytes) -> bytes:
+    """RFC 6962 §3.2 ``issuer_key_hash`` of a certificate given by its DER (pure; cached)."""
+    return issuer_key_hash(x509.load_der_x509_certificate(issuer_der))
 
 
 def verify_sct(leaf: x509.Certificate, issuer: x509.Certificate, root: TrustedRoot) -> None:
@@ -129,12 +159,12 @@ def verify_sct(leaf: x509.Certificate, issuer: x509.Certificate, root: TrustedRo
             continue
         data = precert_signed_data(
             timestamp=_millis(sct.timestamp),
-            issuer_key_hash=issuer_key_hash(issuer),
+            issuer_key_hash=_issuer_key_hash(issuer.public_bytes(Encoding.DER)),
             tbs_certificate=leaf.tbs_precertificate_bytes,
             extensions=sct.extension_bytes,
         )
         try:
-            key = load_der_spki(log.public_key_der, field="ctlogs[].publicKey")
+            key = log_key_of(log.public_key_der, field="ctlogs[].publicKey")
             verify_signature(key, sct.signature, data, field="sct")
         except Error as exc:
             reasons.append(str(exc))

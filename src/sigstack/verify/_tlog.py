@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from sigstack.core.bundle import TlogEntry
 from sigstack.core.keys import PublicKey, load_der_spki, verify_signature
@@ -28,7 +29,14 @@ from sigstack.verify.errors import (
     TrustedRootError,
 )
 
-__all__ = ["find_log", "log_key", "verify_checkpoint", "verify_inclusion_of", "verify_promise"]
+__all__ = [
+    "find_log",
+    "log_key",
+    "log_key_of",
+    "verify_checkpoint",
+    "verify_inclusion_of",
+    "verify_promise",
+]
 
 _HINT = 4
 
@@ -62,10 +70,16 @@ def find_log(
     )
 
 
+@lru_cache(maxsize=128)
+def log_key_of(der: bytes, *, field: str) -> PublicKey:
+    """A trusted root's DER public key, parsed once per key (pure; cached)."""
+    return load_der_spki(der, field=field)
+
+
 def log_key(log: TransparencyLogInstance) -> PublicKey:
     """The log's public key; unparseable → :class:`TrustedRootError`."""
     try:
-        return load_der_spki(log.public_key_der, field="tlogs[].publicKey")
+        return log_key_of(log.public_key_der, field="tlogs[].publicKey")
     except FormatError as exc:
         raise TrustedRootError(str(exc), field="tlogs[].publicKey") from exc
 

@@ -10,6 +10,7 @@ clear line on stderr and exit status 1 (sigstore-python's ``_cli.py`` habit).
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import sys
 from collections.abc import Sequence
@@ -24,6 +25,9 @@ __all__ = ["COMMANDS", "build_parser", "main"]
 # the ``sigstack`` process, httpx falls back to its stub and every client command starts
 # that much sooner (docs/benchmarks.md). Library users' processes are left alone.
 sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+
+#: Short-lived client commands whose process ends right after the command (see ``main``).
+QUICK_EXIT = frozenset({"sign-blob", "verify-blob", "attest-blob", "verify-blob-attestation"})
 
 #: command name → the module of ``sigstack.cli`` that registers it (in ``--help`` order).
 COMMANDS: dict[str, str] = {
@@ -76,4 +80,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    if argv is None and args.command in QUICK_EXIT:
+        # Run as a program (console script, ``python -m sigstack``) and about to exit: move
+        # every object to the collector's permanent generation, so that interpreter teardown
+        # skips its full collections over the ~10^5 objects cryptography, the trust model
+        # and the parsers left behind (~20 ms of a ~100 ms sign-blob; docs/benchmarks.md).
+        # Nothing else changes: atexit handlers, stream flushing and the clearing of module
+        # globals still run; only cyclic garbage is left for the OS to reclaim.
+        gc.freeze()
     return status

@@ -39,7 +39,9 @@ def _children(data: bytes, start: int, end: int) -> list[tuple[int, int, int]]:
     found: list[tuple[int, int, int]] = []
     pos = start
     while pos < end:
-        tag, inner, after = read_tlv(data[:end], pos, field="TimeStampResp")
+        tag, inner, after = read_tlv(data, pos, field="TimeStampResp")
+        if after > end:
+            raise FormatError(f"DER length at offset {pos} overruns its enclosing value")
         if tag & _HIGH_TAG == _HIGH_TAG:
             raise FormatError(f"unexpected DER tag 0x{tag:02x} at offset {pos}")
         if tag & _CONSTRUCTED:

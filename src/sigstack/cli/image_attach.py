@@ -8,41 +8,59 @@ cosign's commands over a registry (oci-and-policy.md §1.1, §1.5, §1.7, §1.8,
   ``--key``; stored as a bundle referrer (``--format bundle``, cosign v3's default) or as a
   layer of the ``sha256-<hex>.att`` manifest (``--format legacy``, which needs a Rekor v1
   log: it is selected unless ``--rekor-version`` says otherwise).
-* ``verify-attestation IMAGE --type T``: every attestation in both formats verified fully
-  (signature, chain, log, identity or ``--key``), about this image, of type T. Cosign's checks
-  on stderr; on stdout each verified DSSE envelope as one JSON line, as cosign prints them
-  (``--json``: a JSON array with the decoded statements, identities and locations).
+* ``verify-attestation IMAGE --type T [-a key=value …]``: every attestation in both formats
+  verified fully (signature, chain, log, identity or ``--key``), about this image (one
+  statement subject is the image digest), of type T, and with each ``-a`` annotation among
+  that subject's ``annotations`` (§2.3). Cosign's checks on stderr; on stdout each verified
+  DSSE envelope as one JSON line, as cosign prints them (``--json``: a JSON array with the
+  decoded statements, identities and locations).
 * ``attach sbom IMAGE --sbom F --type spdx|spdxjson|cyclonedx|syft``: the ``.sbom`` tag
   (``--format legacy``) or a referrer (``--format referrer``).
 * ``triangulate IMAGE [--type signature|attestation|sbom|digest]``: where cosign would look.
 * ``tree IMAGE``: what is attached, in both formats.
 
+Exit codes of ``verify-attestation``, each with one ``sigstack: error: …`` line on stderr:
+
+* 0 — at least one attestation verified and is of type T;
+* 10 — ``no attestations found for image <ref>@<digest>``: nothing attached in either format;
+* 11 — ``image not found: <ref> (…)``: the reference names no manifest;
+* 1 — ``none of the attestations matched the predicate type: <T>, found: <types>`` (all
+  verified, none of type T), or ``no matching attestations for image <ref>@<digest>:
+  <location>: <reason>; …`` (one reason per candidate: the statement is about another image,
+  ``missing or incorrect annotation: expected k=v, found …``, an identity or log refusal), as
+  any other refusal (a bad ``--type``, flag or reference; a registry or network failure).
+
 ``--repository`` (default ``$SIGSTACK_REPOSITORY``, cosign's ``COSIGN_REPOSITORY``) stores /
-looks up the attachments in another repository. Note: cosign wraps a ``custom`` predicate as
-``{"Data": …, "Timestamp": …}``; here, as in ``attest-blob``, the predicate is the JSON object
-given, whatever the type.
+looks up the attachments in another repository (:mod:`sigstack.cli._registry`). Note: cosign
+wraps a ``custom`` predicate as ``{"Data": …, "Timestamp": …}``; here, as in ``attest-blob``,
+the predicate is the JSON object given, whatever the type.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from sigstack.cli._identity import add_identity_arguments, identity_token
-from sigstack.cli._trust import add_trust_arguments, signing_context, trusted_root
+from sigstack.cli._identity import add_identity_arguments
+from sigstack.cli._registry import (
+    add_annotation_argument,
+    add_image_arguments,
+    image_signer,
+    open_image,
+    parse_annotations,
+    print_checks,
+    warn,
+)
+from sigstack.cli._trust import add_trust_arguments, trusted_root
 from sigstack.cli._verify_args import add_policy_arguments, read_input
 from sigstack.cli._verify_args import policy as identity_policy
 from sigstack.clock import utc_now
 
 __all__ = ["register"]
-
-#: The environment variable naming the attachments' repository (cosign: ``COSIGN_REPOSITORY``).
-REPOSITORY_ENV = "SIGSTACK_REPOSITORY"
 
 _TYPES_HELP = (
     "predicate type: a URI or slsaprovenance|slsaprovenance02|slsaprovenance1|spdx|spdxjson|"
@@ -53,7 +71,7 @@ _TYPES_HELP = (
 def register(commands: Any) -> None:
     """Add ``attest``, ``verify-attestation``, ``attach``, ``triangulate`` and ``tree``."""
     attest = commands.add_parser("attest", help="attest a container image (in-toto, DSSE)")
-    _image(attest)
+    add_image_arguments(attest, "attestations")
     attest.add_argument("--predicate", type=Path, required=True, help="the predicate (JSON)")
     attest.add_argument("--type", default="custom", help=_TYPES_HELP)
     attest.add_argument(
@@ -75,7 +93,8 @@ def register(commands: Any) -> None:
     verify = commands.add_parser(
         "verify-attestation", help="verify the attestations of a container image"
     )
-    _image(verify)
+    add_image_arguments(verify, "attestations")
+    add_annotation_argument(verify, "to require on the statement's subject")
     verify.add_argument("--type", default="custom", help=_TYPES_HELP)
     add_policy_arguments(verify)
     add_trust_arguments(verify, signing=False)
@@ -84,7 +103,7 @@ def register(commands: Any) -> None:
     attach = commands.add_parser("attach", help="attach an artifact to a container image")
     kinds = attach.add_subparsers(dest="attachment", metavar="KIND", required=True)
     sbom = kinds.add_parser("sbom", help="attach an SBOM (cosign attach sbom)")
-    _image(sbom)
+    add_image_arguments(sbom, "attachments")
     sbom.add_argument("--sbom", type=Path, required=True, help="the SBOM file")
     sbom.add_argument(
         "--type", default="spdx", choices=("spdx", "spdxjson", "cyclonedx", "syft"),
@@ -99,7 +118,7 @@ def register(commands: Any) -> None:
     triangulate = commands.add_parser(
         "triangulate", help="print where cosign would look for an image's attachments"
     )
-    _image(triangulate)
+    add_image_arguments(triangulate, "attachments")
     triangulate.add_argument(
         "--type", default="signature", choices=("signature", "attestation", "sbom", "digest"),
         help="what to locate (default signature)",
@@ -107,79 +126,28 @@ def register(commands: Any) -> None:
     triangulate.set_defaults(handler=_triangulate)
 
     tree = commands.add_parser("tree", help="list what is attached to a container image")
-    _image(tree)
+    add_image_arguments(tree, "attachments")
     tree.set_defaults(handler=_tree)
-
-
-def _image(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("image", metavar="IMAGE", help="registry/repository[:tag|@digest]")
-    parser.add_argument(
-        "--repository",
-        default=os.environ.get(REPOSITORY_ENV) or None,
-        help=f"store/look up attachments in this repository (default ${REPOSITORY_ENV})",
-    )
-    parser.add_argument(
-        "--allow-insecure-registry",
-        action="store_true",
-        help="allow plain HTTP to a registry that is not on a loopback address",
-    )
-
-
-def _open(stack: ExitStack, args: argparse.Namespace) -> tuple[Any, Any, Any]:
-    """(the image reference, its registry client, the attachments' store)."""
-    from sigstack.clients.registry import RegistryClient
-    from sigstack.clients.registry.session import is_loopback
-    from sigstack.core.oci import parse_reference
-    from sigstack.oci.evidence import Store
-
-    def client(host: str) -> RegistryClient:
-        plain = is_loopback(host) or args.allow_insecure_registry
-        return stack.enter_context(
-            RegistryClient(host, plain_http=plain, allow_insecure=args.allow_insecure_registry)
-        )
-
-    ref = parse_reference(args.image)
-    registry = client(ref.registry)
-    store = Store(registry, ref.repository)
-    if args.repository:
-        target = parse_reference(args.repository)
-        other = registry if target.registry == ref.registry else client(target.registry)
-        store = Store(other, target.repository)
-    return ref, registry, store
-
-
-def _warn(warning: str | None) -> None:
-    if warning:
-        print(f"WARNING: {warning}", file=sys.stderr)
 
 
 def _attest(args: argparse.Namespace) -> int:
     from sigstack.core.intoto import parse_predicate, predicate_type_uri
     from sigstack.errors import FormatError
     from sigstack.oci.attest import attest_image
-    from sigstack.sign import KeySigner, Signer
 
     predicate_type_uri(args.type)  # refuse a bad --type before asking for a token
     try:
         predicate = parse_predicate(read_input(args.predicate, "predicate"))
     except FormatError as exc:
         raise FormatError(exc.message, field=str(args.predicate)) from exc
-    version = args.rekor_version or (1 if args.format == "legacy" else None)
-    context = signing_context(args, now=utc_now(), rekor_version=version)
-    signer: Signer | KeySigner
-    if args.key is not None:
-        from sigstack.cli.keys import read_private_key
-
-        signer = KeySigner(context, read_private_key(args.key))
-    else:
-        signer = Signer(context, identity_token(args, issuer_default=context.oidc_url))
+    signer = image_signer(args)
     with ExitStack() as stack:
-        ref, registry, store = _open(stack, args)
+        ref, registry, store = open_image(stack, args)
         outcome = attest_image(
             registry, ref, signer, predicate_type=args.type, predicate=predicate,
             format=args.format, repository=store, replace=args.replace,
         )  # fmt: skip
-    _warn(outcome.warning)
+    warn(outcome.warning)
     print(
         f"attested {outcome.image} ({outcome.format}, {outcome.predicate_type}) "
         f"-> {outcome.location}"
@@ -194,21 +162,20 @@ def _verify(args: argparse.Namespace) -> int:
     from sigstack.verify import Verifier
 
     predicate_type_uri(args.type)  # a bad --type is refused before anything is read
+    required = parse_annotations(args.annotations)
     policy = identity_policy(args)
     verifier = Verifier(trusted_root(args), clock=utc_now)
     try:
         with ExitStack() as stack:
-            ref, registry, store = _open(stack, args)
+            ref, registry, store = open_image(stack, args)
             result = verify_attestations(
-                registry, ref, verifier, policy, predicate_type=args.type, repository=store
-            )
+                registry, ref, verifier, policy, predicate_type=args.type,
+                annotations=required, repository=store,
+            )  # fmt: skip
     except (NoAttestationsFound, NoMatchingAttestations, ImageNotFound) as exc:
         print(f"sigstack: error: {exc}", file=sys.stderr)
         return exc.exit_code
-    print(f"\nVerification for {args.image} --", file=sys.stderr)
-    print("The following checks were performed on each of these signatures:", file=sys.stderr)
-    for check in result.checks():
-        print(f"  - {check}", file=sys.stderr)
+    print_checks(args.image, result.checks())
     for item in result.attestations:
         who = item.result.identity or "(managed key)"
         print(f"  {item.format}: {item.location} signed by {who}", file=sys.stderr)
@@ -238,9 +205,9 @@ def _attach_sbom(args: argparse.Namespace) -> int:
 
     sbom = read_input(args.sbom, "SBOM")
     with ExitStack() as stack:
-        ref, registry, store = _open(stack, args)
+        ref, registry, store = open_image(stack, args)
         outcome = attach_sbom(registry, ref, sbom, args.type, format=args.format, repository=store)
-    _warn(outcome.warning)
+    warn(outcome.warning)
     print(f"attached SBOM ({outcome.media_type}) to {outcome.image} -> {outcome.location}")
     return 0
 
@@ -249,7 +216,7 @@ def _triangulate(args: argparse.Namespace) -> int:
     from sigstack.oci.tree import triangulate
 
     with ExitStack() as stack:
-        ref, registry, store = _open(stack, args)
+        ref, registry, store = open_image(stack, args)
         print(triangulate(registry, ref, args.type, repository=store))
     return 0
 
@@ -258,7 +225,7 @@ def _tree(args: argparse.Namespace) -> int:
     from sigstack.oci.tree import tree
 
     with ExitStack() as stack:
-        ref, registry, store = _open(stack, args)
+        ref, registry, store = open_image(stack, args)
         found = tree(registry, ref, repository=store)
     for line in found.lines(args.image):
         print(line)

@@ -20,20 +20,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Literal
 
 from sigstack.clients.registry import RegistryClient
 from sigstack.clock import utc_now
-from sigstack.core.oci.bundle_referrer import ANNOTATION_CREATED
+from sigstack.core.oci.bundle_referrer import ANNOTATION_CREATED, rfc3339
 from sigstack.core.oci.cosign import SBOM_ARTIFACT_TYPE, SBOM_MEDIA_TYPES, attached_tag
-from sigstack.core.oci.legacy import signature_config
 from sigstack.core.oci.manifest import Descriptor, ImageManifest
-from sigstack.core.oci.mediatypes import OCI_CONFIG, OCI_EMPTY_DATA
+from sigstack.core.oci.mediatypes import OCI_EMPTY_DATA
 from sigstack.core.oci.reference import Reference
 from sigstack.errors import FormatError
-from sigstack.oci.evidence import Store, resolve, tag_warning
-from sigstack.oci.sign import store_for
+from sigstack.oci.evidence import resolve, tag_warning
+from sigstack.oci.store import Store, store_for
 
 __all__ = ["AttachFormat", "AttachOutcome", "attach_sbom", "sbom_media_type"]
 
@@ -60,10 +59,6 @@ def sbom_media_type(sbom_type: str) -> str:
         raise FormatError(f"expected an SBOM type {known}; found {sbom_type!r}") from None
 
 
-def _rfc3339(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def sbom_referrer(
     sbom: bytes, media_type: str, subject: Descriptor, created: datetime
 ) -> ImageManifest:
@@ -73,7 +68,7 @@ def sbom_referrer(
         layers=(Descriptor.of(sbom, media_type),),
         artifact_type=SBOM_ARTIFACT_TYPE,
         subject=Descriptor(subject.media_type, subject.digest, subject.size),
-        annotations={ANNOTATION_CREATED: _rfc3339(created)},
+        annotations={ANNOTATION_CREATED: rfc3339(created)},
     )
 
 
@@ -95,18 +90,10 @@ def attach_sbom(
         raise FormatError("expected an SBOM, found an empty file", field="sbom")
     resolved = resolve(registry, reference)
     store = store_for(registry, resolved.reference, repository)
-    store.registry.push_blob(store.repository, sbom)
     if format == "legacy":
         tag = attached_tag(resolved.digest, "sbom")
-        layer = Descriptor.of(sbom, media_type)
-        config = signature_config([layer.digest])
-        store.registry.push_blob(store.repository, config)
-        manifest = ImageManifest(config=Descriptor.of(config, OCI_CONFIG), layers=(layer,))
-        store.registry.put_manifest(store.repository, manifest, tag=tag)
-        location = store.location(tag)
+        location = store.put_tagged(tag, (Descriptor.of(sbom, media_type),), (sbom,))
     else:
-        store.registry.push_blob(store.repository, OCI_EMPTY_DATA)
         manifest = sbom_referrer(sbom, media_type, resolved.descriptor, clock())
-        pushed = store.registry.put_manifest(store.repository, manifest)
-        location = store.location(str(pushed.descriptor.digest))
+        location = store.put_referrer(manifest, (sbom, OCI_EMPTY_DATA))
     return AttachOutcome(resolved.reference, format, location, media_type, tag_warning(resolved))

@@ -46,31 +46,37 @@ from sigstack.core.oci.attestation import (
     image_statement,
     parse_attestation_layer,
 )
-from sigstack.core.oci.bundle_referrer import referrer_manifest
+from sigstack.core.oci.bundle_referrer import subject_annotations
 from sigstack.core.oci.cosign import ANNOTATION_PREDICATE_TYPE, DSSE_LAYER, attached_tag
 from sigstack.core.oci.digest import Digest
-from sigstack.core.oci.legacy import signature_config
-from sigstack.core.oci.manifest import Descriptor, ImageManifest
-from sigstack.core.oci.mediatypes import OCI_CONFIG, OCI_EMPTY_DATA
+from sigstack.core.oci.manifest import Descriptor
 from sigstack.core.oci.reference import Reference
-from sigstack.errors import FormatError, NotFoundError, UnsupportedError, VerificationError
+from sigstack.errors import FormatError, VerificationError
 from sigstack.oci.evidence import (
     AttachedLayer,
     BundleReferrer,
     ResolvedImage,
-    Store,
     gather,
     resolve,
     tag_warning,
 )
-from sigstack.oci.sign import Format, ImageSigner, store_for
+from sigstack.oci.sign import Format, ImageSigner, check_format, store_bundle
+from sigstack.oci.store import Store, store_for
+from sigstack.oci.verify import (
+    CHECK_ANNOTATIONS,
+    CHECK_CA,
+    CHECK_CLAIMS,
+    CHECK_KEY,
+    CHECK_TLOG,
+    CHECK_VALID_TIME,
+    check_annotations,
+    load_dsse_bundle,
+)
 from sigstack.verify import (
-    BundleFormatError,
     ManagedKey,
     VerificationFailure,
     VerificationResult,
     Verifier,
-    load_bundle,
     statement_of,
 )
 from sigstack.verify.identity import IdentityPolicy
@@ -119,19 +125,6 @@ class AttestOutcome:
 # -- attesting -------------------------------------------------------------------------------
 
 
-def _current(store: Store, tag: str) -> ImageManifest | None:
-    try:
-        pulled = store.registry.get_manifest(store.repository, tag)
-    except NotFoundError:
-        return None
-    if not isinstance(pulled.manifest, ImageManifest):
-        raise FormatError(
-            f"expected an image manifest at {store.location(tag)}, found "
-            f"{pulled.manifest.media_type}; not overwriting it"
-        )
-    return pulled.manifest
-
-
 def _attest_legacy(
     store: Store, image: Reference, document: Mapping[str, Any], predicate_type: str, *,
     replace: bool,
@@ -141,33 +134,13 @@ def _attest_legacy(
     blob = attestation.blob()
     layer = Descriptor.of(blob, DSSE_LAYER, annotations=attestation.annotations())
     tag = attached_tag(image.digest, "att")
-    current = _current(store, tag)
+    current = store.tagged_manifest(tag)
     existing = current.layers if current is not None else ()
     if replace:
         existing = tuple(
             d for d in existing if d.annotations.get(ANNOTATION_PREDICATE_TYPE) != predicate_type
         )
-    layers = (*existing, layer)
-    config = signature_config([d.digest for d in layers])
-    store.registry.push_blob(store.repository, blob)
-    store.registry.push_blob(store.repository, config)
-    manifest = ImageManifest(config=Descriptor.of(config, OCI_CONFIG), layers=layers)
-    store.registry.put_manifest(store.repository, manifest, tag=tag)
-    return store.location(tag)
-
-
-def _attest_bundle(
-    store: Store, subject: Descriptor, document: Mapping[str, Any], predicate_type: str,
-    created: datetime,
-) -> str:  # fmt: skip
-    bundle_json = json.dumps(document, separators=(",", ":")).encode()
-    manifest = referrer_manifest(
-        bundle_json, subject, created=created, predicate_type=predicate_type
-    )
-    store.registry.push_blob(store.repository, bundle_json)
-    store.registry.push_blob(store.repository, OCI_EMPTY_DATA)
-    pushed = store.registry.put_manifest(store.repository, manifest)
-    return store.location(str(pushed.descriptor.digest))
+    return store.put_tagged(tag, (*existing, layer), (blob,))
 
 
 def attest_image(
@@ -186,16 +159,7 @@ def attest_image(
 
     ``predicate_type`` is a URI or a cosign ``--type`` short name.
     """
-    if format not in ("legacy", "bundle"):
-        raise FormatError(f"expected format legacy or bundle, found {format!r}", field="format")
-    context = getattr(signer, "context", None)
-    if format == "legacy" and getattr(context, "rekor_version", 1) != 1:
-        raise UnsupportedError(
-            "the legacy .att format stores the log's SignedEntryTimestamp (RekorBundle), which "
-            "only a Rekor v1 log gives; this signer uses Rekor v2: attest with Rekor v1 or use "
-            "the bundle format",
-            field="format",
-        )
+    check_format(format, signer, "att")
     uri = predicate_type_uri(predicate_type)
     resolved = resolve(registry, reference)
     store = store_for(registry, resolved.reference, repository)
@@ -205,7 +169,7 @@ def attest_image(
     if format == "legacy":
         location = _attest_legacy(store, image, document, uri, replace=replace)
     else:
-        location = _attest_bundle(store, resolved.descriptor, document, uri, clock())
+        location = store_bundle(store, resolved.descriptor, document, uri, clock())
     return AttestOutcome(image, format, location, uri, tag_warning(resolved))
 
 
@@ -238,22 +202,13 @@ class AttestationVerification:
     attestations: tuple[VerifiedAttestation, ...]
     rejected: tuple[str, ...]  # "<location>: <reason>" of the candidates not kept
     managed_key: bool
+    annotations_checked: bool = False
 
     def checks(self) -> list[str]:
         """The checks cosign lists on stderr (§2.2, §2.3), for what was actually checked."""
-        lines = [
-            "The cosign claims were validated",
-            "Existence of the claims in the transparency log was verified offline",
-        ]
-        if self.managed_key:
-            lines.append("The signatures were verified against the specified public key")
-        else:
-            lines += [
-                "The signatures were integrated into the transparency log when the "
-                "certificate was valid",
-                "The code-signing certificate was verified using trusted certificate "
-                "authority certificates",
-            ]
+        lines = [CHECK_ANNOTATIONS] if self.annotations_checked else []
+        lines += [CHECK_CLAIMS, CHECK_TLOG]
+        lines += [CHECK_KEY] if self.managed_key else [CHECK_VALID_TIME, CHECK_CA]
         lines.append(f"The attestations are of predicate type {self.predicate_type}")
         return lines
 
@@ -263,43 +218,57 @@ class _WrongType(Exception):
         self.found = found
 
 
-def _claims(result: VerificationResult, digest: Digest, wanted: str, *, field: str) -> Statement:
+@dataclass(frozen=True)
+class _Wanted:
+    """What every attestation must show besides a valid signature."""
+
+    image: Digest
+    predicate_type: str  # a URI
+    annotations: Mapping[str, str]  # -a: each must be among the image subject's annotations
+
+
+def _claims(result: VerificationResult, wanted: _Wanted) -> Statement:
+    """The subject digest, the ``-a`` annotations (§2.3 step 1), then the predicate type."""
     statement = statement_of(result)
+    digest = wanted.image
     if digest.encoded not in statement.sha256_subjects():
         found = ", ".join(f"sha256:{d}" for d in sorted(statement.sha256_subjects())) or "none"
         raise SubjectClaimError(
             f"the statement is about another image: subject digest {found}, the image is {digest}",
-            field=field,
+            field="subject",
         )
-    if statement.predicate_type != wanted:
+    if wanted.annotations:
+        assert result.payload is not None
+        found_annotations = subject_annotations(result.payload, digest)
+        check_annotations(wanted.annotations, found_annotations, field="subject[].annotations")
+    if statement.predicate_type != wanted.predicate_type:
         raise _WrongType(statement.predicate_type)
     return statement
 
 
 def _legacy(
-    layer: AttachedLayer, verifier: Verifier, policy: IdentityPolicy | ManagedKey,
-    image: ResolvedImage, wanted: str,
-) -> VerifiedAttestation:  # fmt: skip
+    layer: AttachedLayer, verifier: Verifier, policy: IdentityPolicy | ManagedKey, wanted: _Wanted
+) -> VerifiedAttestation:
     if layer.descriptor.media_type != DSSE_LAYER:
         raise FormatError(f"expected a layer of {DSSE_LAYER}, found {layer.descriptor.media_type}")
     attestation = parse_attestation_layer(layer.blob, layer.annotations)
     result = verifier.verify_dsse(attestation_bundle(attestation), policy)
-    statement = _claims(result, image.digest, wanted, field="subject")
-    where = f"{layer.location} layer {layer.index}"
-    return VerifiedAttestation("legacy", where, result, statement, layer.blob)
+    statement = _claims(result, wanted)
+    return VerifiedAttestation("legacy", layer.where, result, statement, layer.blob)
 
 
 def _bundle(
-    referrer: BundleReferrer, verifier: Verifier, policy: IdentityPolicy | ManagedKey,
-    image: ResolvedImage, wanted: str,
-) -> VerifiedAttestation:  # fmt: skip
-    bundle = load_bundle(referrer.bundle_json)
-    if bundle.dsse_envelope is None:
-        raise BundleFormatError("bundle does not contain a DSSE envelope", field="dsseEnvelope")
+    referrer: BundleReferrer,
+    verifier: Verifier,
+    policy: IdentityPolicy | ManagedKey,
+    wanted: _Wanted,
+) -> VerifiedAttestation:
+    bundle, envelope = load_dsse_bundle(referrer)
     result = verifier.verify_dsse(bundle, policy)
-    statement = _claims(result, image.digest, wanted, field="subject")
-    envelope = envelope_json(bundle.dsse_envelope)
-    return VerifiedAttestation("bundle", referrer.location, result, statement, envelope)
+    statement = _claims(result, wanted)
+    return VerifiedAttestation(
+        "bundle", referrer.location, result, statement, envelope_json(envelope)
+    )
 
 
 def verify_attestations(
@@ -309,11 +278,17 @@ def verify_attestations(
     policy: IdentityPolicy | ManagedKey,
     *,
     predicate_type: str = "custom",
+    annotations: Mapping[str, str] | None = None,
     repository: str | Store | None = None,
 ) -> AttestationVerification:
-    """Verify the attestations of the image ``reference`` names (module docstring)."""
-    wanted = predicate_type_uri(predicate_type)
+    """Verify the attestations of the image ``reference`` names (module docstring).
+
+    ``annotations`` (``-a``): each key/value must be among the ``annotations`` of the
+    statement's subject that is the image (§2.3 step 1).
+    """
+    uri = predicate_type_uri(predicate_type)
     resolved = resolve(registry, reference)
+    wanted = _Wanted(resolved.digest, uri, dict(annotations or {}))
     store = store_for(registry, resolved.reference, repository)
     evidence = gather(store, resolved.digest, kinds=("att", "bundle"))
     verified: list[VerifiedAttestation] = []
@@ -325,17 +300,14 @@ def verify_attestations(
             verified.append(check())
         except _WrongType as exc:
             other_types.append(exc.found)
-            rejected.append(f"{where}: predicate type {exc.found}, expected {wanted}")
+            rejected.append(f"{where}: predicate type {exc.found}, expected {uri}")
         except (FormatError, VerificationError) as exc:
             rejected.append(f"{where}: {exc}")
 
     for layer in evidence.attestations:
-        attempt(
-            f"{layer.location} layer {layer.index}",
-            partial(_legacy, layer, verifier, policy, resolved, wanted),
-        )
+        attempt(layer.where, partial(_legacy, layer, verifier, policy, wanted))
     for referrer in evidence.bundles:
-        attempt(referrer.location, partial(_bundle, referrer, verifier, policy, resolved, wanted))
+        attempt(referrer.location, partial(_bundle, referrer, verifier, policy, wanted))
     candidates = len(evidence.attestations) + len(evidence.bundles)
     if not verified:
         if not rejected:
@@ -343,15 +315,16 @@ def verify_attestations(
         if len(other_types) == candidates and not evidence.problems:
             found = ", ".join(dict.fromkeys(other_types))
             raise NoMatchingAttestations(
-                f"none of the attestations matched the predicate type: {wanted}, found: {found}"
+                f"none of the attestations matched the predicate type: {uri}, found: {found}"
             )
         raise NoMatchingAttestations(
             f"no matching attestations for image {resolved}: " + "; ".join(rejected)
         )
     return AttestationVerification(
         image=resolved,
-        predicate_type=wanted,
+        predicate_type=uri,
         attestations=tuple(verified),
         rejected=tuple(rejected),
         managed_key=isinstance(policy, ManagedKey),
+        annotations_checked=bool(wanted.annotations),
     )

@@ -25,6 +25,7 @@ from sigstack.core.oci.digest import Digest
 from sigstack.core.oci.manifest import Descriptor, ImageIndex, ImageManifest
 from sigstack.core.oci.reference import Reference, parse_reference
 from sigstack.errors import FormatError, NotFoundError, VerificationError
+from sigstack.oci.store import Store
 
 __all__ = [
     "MAX_LAYERS",
@@ -47,22 +48,6 @@ Kind = Literal["sig", "att", "sbom", "bundle"]
 
 
 @dataclass(frozen=True)
-class Store:
-    """Where attached artifacts live: a registry client and a repository on it.
-
-    The image's own repository by default; ``--repository`` replaces it (§1.1).
-    """
-
-    registry: RegistryClient
-    repository: str
-
-    def location(self, reference: str) -> str:
-        """``host/repo:tag`` or ``host/repo@digest`` for messages."""
-        separator = "@" if ":" in reference else ":"
-        return f"{self.registry.registry}/{self.repository}{separator}{reference}"
-
-
-@dataclass(frozen=True)
 class AttachedLayer:
     """One layer of a legacy ``.sig``/``.att``/``.sbom`` manifest: its blob and annotations."""
 
@@ -75,6 +60,11 @@ class AttachedLayer:
     @property
     def annotations(self) -> Mapping[str, str]:
         return self.descriptor.annotations
+
+    @property
+    def where(self) -> str:
+        """``host/repo:sha256-<hex>.sig layer <i>``, as reasons name it."""
+        return f"{self.location} layer {self.index}"
 
 
 @dataclass(frozen=True)

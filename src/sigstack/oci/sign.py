@@ -43,19 +43,29 @@ from sigstack.core.oci.bundle_referrer import referrer_manifest, sign_statement
 from sigstack.core.oci.cosign import (
     ANNOTATION_CERTIFICATE,
     ANNOTATION_SIGNATURE,
+    COSIGN_SIGN_PREDICATE_TYPE,
     SIMPLE_SIGNING_LAYER,
     attached_tag,
 )
-from sigstack.core.oci.legacy import LegacySignature, RekorBundle, signature_config
+from sigstack.core.oci.legacy import LegacySignature, RekorBundle
 from sigstack.core.oci.manifest import Descriptor, ImageIndex, ImageManifest
-from sigstack.core.oci.mediatypes import OCI_CONFIG, OCI_EMPTY_DATA
-from sigstack.core.oci.reference import Reference, parse_reference
+from sigstack.core.oci.mediatypes import OCI_EMPTY_DATA
+from sigstack.core.oci.reference import Reference
 from sigstack.core.oci.simple_signing import build_payload
 from sigstack.core.trust.model import CertificateAuthority, TrustedRoot
-from sigstack.errors import FormatError, NotFoundError, UnsupportedError
-from sigstack.oci.evidence import ResolvedImage, Store, resolve, tag_warning
+from sigstack.errors import FormatError, UnsupportedError
+from sigstack.oci.evidence import ResolvedImage, resolve, tag_warning
+from sigstack.oci.store import Store, store_for
 
-__all__ = ["Format", "ImageSigner", "SignOutcome", "SignedImage", "sign_image", "store_for"]
+__all__ = [
+    "Format",
+    "ImageSigner",
+    "SignOutcome",
+    "SignedImage",
+    "check_format",
+    "sign_image",
+    "store_bundle",
+]
 
 Format = Literal["legacy", "bundle"]
 
@@ -86,23 +96,6 @@ class SignOutcome:
     warning: str | None = None
 
 
-def store_for(registry: RegistryClient, image: Reference, repository: str | Store | None) -> Store:
-    """Where signatures of ``image`` go: its own repository, or ``repository``
-    (``host/path``; a bare name is on Docker Hub, as cosign reads ``COSIGN_REPOSITORY``)."""
-    if repository is None:
-        return Store(registry, image.repository)
-    if isinstance(repository, Store):
-        return repository
-    target = parse_reference(repository)
-    if target.registry != registry.registry:
-        raise UnsupportedError(
-            f"the signature repository {target.name} is on another registry than "
-            f"{registry.registry}: pass a Store with a client for {target.registry}",
-            field="repository",
-        )
-    return Store(registry, target.repository)
-
-
 def _issuing_chain(
     leaf_der: bytes | None, authorities: Sequence[CertificateAuthority]
 ) -> tuple[bytes, ...]:
@@ -117,23 +110,6 @@ def _issuing_chain(
         if chain and x509.load_der_x509_certificate(chain[0]).subject == issuer:
             return tuple(chain)
     return ()
-
-
-def _descriptor_of_layer(payload: bytes, signature: LegacySignature) -> Descriptor:
-    return Descriptor.of(payload, SIMPLE_SIGNING_LAYER, annotations=signature.annotations())
-
-
-def _current_sig_manifest(store: Store, tag: str) -> ImageManifest | None:
-    try:
-        pulled = store.registry.get_manifest(store.repository, tag)
-    except NotFoundError:
-        return None
-    if not isinstance(pulled.manifest, ImageManifest):
-        raise FormatError(
-            f"expected an image manifest at {store.location(tag)}, found "
-            f"{pulled.manifest.media_type}; not overwriting it"
-        )
-    return pulled.manifest
 
 
 def _already_signed_by_key(
@@ -164,7 +140,7 @@ def _sign_legacy(
     tag = attached_tag(image.digest, "sig")
     location = store.location(tag)
     payload = build_payload(image.name, image.digest, annotations)
-    current = _current_sig_manifest(store, tag)
+    current = store.tagged_manifest(tag)
     key = getattr(signer, "public_key", None)
     if (
         current is not None
@@ -183,19 +159,14 @@ def _sign_legacy(
         rekor_bundle=RekorBundle.from_tlog_entry(bundle.tlog_entries[0]),
         timestamp=bundle.rfc3161_timestamps[0] if bundle.rfc3161_timestamps else None,
     )
-    layer = _descriptor_of_layer(payload, signature)
+    layer = Descriptor.of(payload, SIMPLE_SIGNING_LAYER, annotations=signature.annotations())
     # Read again just before writing: keeps the window in which a concurrent signer's
     # layer could be lost as short as it can be without conditional requests.
-    current = _current_sig_manifest(store, tag)
+    current = store.tagged_manifest(tag)
     existing = current.layers if current is not None else ()
     if layer in existing:
         return SignedImage(image, "legacy", location, stored=False)
-    layers = (*existing, layer)
-    config = signature_config([d.digest for d in layers])
-    store.registry.push_blob(store.repository, payload)
-    store.registry.push_blob(store.repository, config)
-    manifest = ImageManifest(config=Descriptor.of(config, OCI_CONFIG), layers=layers)
-    store.registry.put_manifest(store.repository, manifest, tag=tag)
+    store.put_tagged(tag, (*existing, layer), (payload,))
     return SignedImage(image, "legacy", location)
 
 
@@ -211,12 +182,42 @@ def _sign_bundle(
     assert image.digest is not None
     statement = sign_statement(image.digest, annotations)
     document = signer.sign_dsse(PAYLOAD_TYPE, statement)
+    location = store_bundle(store, subject, document, COSIGN_SIGN_PREDICATE_TYPE, created)
+    return SignedImage(image, "bundle", location)
+
+
+def store_bundle(
+    store: Store,
+    subject: Descriptor,
+    document: Mapping[str, Any],
+    predicate_type: str,
+    created: datetime,
+) -> str:
+    """Push the DSSE bundle ``document`` as a referrer of ``subject`` (§1.7), annotated with
+    its ``predicate_type``; the referrer's location. Each call adds a referrer beside the
+    ones already there."""
     bundle_json = json.dumps(document, separators=(",", ":")).encode()
-    manifest = referrer_manifest(bundle_json, subject, created=created)
-    store.registry.push_blob(store.repository, bundle_json)
-    store.registry.push_blob(store.repository, OCI_EMPTY_DATA)
-    pushed = store.registry.put_manifest(store.repository, manifest)
-    return SignedImage(image, "bundle", store.location(str(pushed.descriptor.digest)))
+    manifest = referrer_manifest(
+        bundle_json, subject, created=created, predicate_type=predicate_type
+    )
+    return store.put_referrer(manifest, (bundle_json, OCI_EMPTY_DATA))
+
+
+def check_format(format: str, signer: ImageSigner, suffix: Literal["sig", "att"]) -> None:
+    """Refuse, before anything is signed, a ``format`` that is neither ``legacy`` nor
+    ``bundle``, and the legacy ``.sig``/``.att`` format with a signer that logs to Rekor v2:
+    the layer's RekorBundle is a Rekor v1 SignedEntryTimestamp (§1.3)."""
+    if format not in ("legacy", "bundle"):
+        raise FormatError(f"expected format legacy or bundle, found {format!r}", field="format")
+    context = getattr(signer, "context", None)
+    if format == "legacy" and getattr(context, "rekor_version", 1) != 1:
+        verb = "sign" if suffix == "sig" else "attest"
+        raise UnsupportedError(
+            f"the legacy .{suffix} format stores the log's SignedEntryTimestamp (RekorBundle), "
+            f"which only a Rekor v1 log gives; this signer uses Rekor v2: {verb} with Rekor v1 "
+            "or use the bundle format",
+            field="format",
+        )
 
 
 def _targets(
@@ -247,16 +248,7 @@ def sign_image(
     ``trusted_root``: the legacy format then also carries the issuing CA's chain, as cosign
     writes it (verifiers build chains from their own trusted root, never from it).
     """
-    if format not in ("legacy", "bundle"):
-        raise FormatError(f"expected format legacy or bundle, found {format!r}", field="format")
-    context = getattr(signer, "context", None)
-    if format == "legacy" and getattr(context, "rekor_version", 1) != 1:
-        raise UnsupportedError(
-            "the legacy .sig format stores the log's SignedEntryTimestamp (RekorBundle), which "
-            "only a Rekor v1 log gives; this signer uses Rekor v2: sign with Rekor v1 or use "
-            "the bundle format",
-            field="format",
-        )
+    check_format(format, signer, "sig")
     resolved = resolve(registry, reference)
     store = store_for(registry, resolved.reference, repository)
     values = dict(annotations or {})

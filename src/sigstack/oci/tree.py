@@ -28,8 +28,8 @@ from sigstack.core.oci.digest import Digest
 from sigstack.core.oci.manifest import Descriptor, ImageManifest
 from sigstack.core.oci.reference import Reference
 from sigstack.errors import FormatError, NotFoundError, VerificationError
-from sigstack.oci.evidence import Problem, ResolvedImage, Store, resolve
-from sigstack.oci.sign import store_for
+from sigstack.oci.evidence import Problem, ResolvedImage, resolve
+from sigstack.oci.store import Store, store_for
 
 __all__ = [
     "TRIANGULATE_TYPES",

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from sigstack.clients.registry import RegistryClient
+from sigstack.core.bundle import Bundle, DsseEnvelope
 from sigstack.core.oci.bundle_referrer import subject_annotations
 from sigstack.core.oci.cosign import SIMPLE_SIGNING_LAYER
 from sigstack.core.oci.digest import Digest
@@ -46,11 +47,11 @@ from sigstack.oci.evidence import (
     AttachedLayer,
     BundleReferrer,
     ResolvedImage,
-    Store,
     gather,
     resolve,
 )
-from sigstack.oci.sign import Format, store_for
+from sigstack.oci.sign import Format
+from sigstack.oci.store import Store, store_for
 from sigstack.verify import (
     BundleFormatError,
     ManagedKey,
@@ -63,11 +64,19 @@ from sigstack.verify import (
 from sigstack.verify.identity import IdentityPolicy
 
 __all__ = [
+    "CHECK_ANNOTATIONS",
+    "CHECK_CA",
+    "CHECK_CLAIMS",
+    "CHECK_KEY",
+    "CHECK_TLOG",
+    "CHECK_VALID_TIME",
     "ClaimError",
     "ImageVerification",
     "NoMatchingSignatures",
     "NoSignaturesFound",
     "VerifiedSignature",
+    "check_annotations",
+    "load_dsse_bundle",
     "verify_image",
 ]
 
@@ -127,10 +136,7 @@ class ImageVerification:
         """The checks cosign lists on stderr (§2.2), for what was actually checked."""
         lines = [CHECK_ANNOTATIONS] if self.annotations_checked else []
         lines += [CHECK_CLAIMS, CHECK_TLOG]
-        if self.managed_key:
-            lines.append(CHECK_KEY)
-        else:
-            lines += [CHECK_VALID_TIME, CHECK_CA]
+        lines += [CHECK_KEY] if self.managed_key else [CHECK_VALID_TIME, CHECK_CA]
         return lines
 
     def to_json(self) -> list[dict[str, Any]]:
@@ -138,15 +144,28 @@ class ImageVerification:
         return [s.claim for s in self.signatures]
 
 
-def _check_annotations(expected: Mapping[str, str], found: Mapping[str, Any] | None) -> None:
+def check_annotations(
+    expected: Mapping[str, str], found: Mapping[str, Any] | None, *, field: str
+) -> None:
+    """Every ``-a key=value`` must be in ``found`` (cosign's ``SimpleClaimVerifier``, §1.4,
+    §2.3); else :class:`ClaimError` ``missing or incorrect annotation: …``."""
     for key, value in expected.items():
         present = (found or {}).get(key)
         if present != value:
             shown = f"{key}={present}" if present is not None else f"no {key}"
             raise ClaimError(
                 f"missing or incorrect annotation: expected {key}={value}, found {shown}",
-                field="optional",
+                field=field,
             )
+
+
+def load_dsse_bundle(referrer: BundleReferrer) -> tuple[Bundle, DsseEnvelope]:
+    """The bundle a referrer holds, and its DSSE envelope; a bundle without one is refused
+    (``bundle does not contain a DSSE envelope``, as cosign v3)."""
+    bundle = load_bundle(referrer.bundle_json)
+    if bundle.dsse_envelope is None:
+        raise BundleFormatError("bundle does not contain a DSSE envelope", field="dsseEnvelope")
+    return bundle, bundle.dsse_envelope
 
 
 def _identity(result: VerificationResult, optional: dict[str, Any]) -> None:
@@ -176,7 +195,7 @@ def _verify_legacy(
             f"invalid or missing digest in claim: {claim.manifest_digest} (the image is {digest})",
             field="critical.image.docker-manifest-digest",
         )
-    _check_annotations(annotations, claim.optional)
+    check_annotations(annotations, claim.optional, field="optional")
     document = claim.to_json()
     optional = dict(claim.optional or {})
     _identity(result, optional)
@@ -186,8 +205,7 @@ def _verify_legacy(
         stamp = base64.b64encode(signature.timestamp).decode()
         optional["RFC3161Timestamp"] = {"SignedRFC3161Timestamp": stamp}
     document["optional"] = optional or None
-    where = f"{layer.location} layer {layer.index}"
-    return VerifiedSignature("legacy", where, result, document)
+    return VerifiedSignature("legacy", layer.where, result, document)
 
 
 def _verify_bundle(
@@ -198,9 +216,7 @@ def _verify_bundle(
     annotations: Mapping[str, str],
 ) -> VerifiedSignature:
     assert image.digest is not None
-    bundle = load_bundle(referrer.bundle_json)
-    if bundle.dsse_envelope is None:
-        raise BundleFormatError("bundle does not contain a DSSE envelope", field="dsseEnvelope")
+    bundle, _ = load_dsse_bundle(referrer)
     result = verifier.verify_dsse(bundle, policy)
     statement = statement_of(result)
     if image.digest.encoded not in statement.sha256_subjects():
@@ -211,7 +227,7 @@ def _verify_bundle(
         )
     assert result.payload is not None
     found_annotations = subject_annotations(result.payload, image.digest)
-    _check_annotations(annotations, found_annotations)
+    check_annotations(annotations, found_annotations, field="subject[].annotations")
     document = {
         "critical": {
             "identity": {"docker-reference": image.name},
@@ -244,7 +260,7 @@ def verify_image(
         try:
             verified.append(_verify_legacy(layer, verifier, policy, resolved.digest, expected))
         except (FormatError, VerificationError) as exc:
-            rejected.append(f"{layer.location} layer {layer.index}: {exc}")
+            rejected.append(f"{layer.where}: {exc}")
     for referrer in evidence.bundles:
         try:
             verified.append(_verify_bundle(referrer, verifier, policy, image, expected))

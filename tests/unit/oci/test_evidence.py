@@ -12,7 +12,8 @@ from sigstack.core.oci.bundle_referrer import referrer_manifest
 from sigstack.core.oci.cosign import SIMPLE_SIGNING_LAYER, attached_tag
 from sigstack.core.oci.digest import Digest
 from sigstack.errors import NotFoundError
-from sigstack.oci.evidence import Store, gather
+from sigstack.oci.evidence import gather
+from sigstack.oci.store import Store
 
 IMAGE = Descriptor.of(b"image manifest", mt.OCI_MANIFEST)
 OTHER = Descriptor.of(b"other manifest", mt.OCI_MANIFEST)

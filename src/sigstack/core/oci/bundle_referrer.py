@@ -41,6 +41,7 @@ __all__ = [
     "ANNOTATION_CREATED",
     "bundle_layer",
     "referrer_manifest",
+    "rfc3339",
     "sign_statement",
     "subject_annotations",
 ]
@@ -86,7 +87,8 @@ def subject_annotations(payload: bytes, image: Digest) -> dict[str, Any] | None:
     return None
 
 
-def _rfc3339(moment: datetime) -> str:
+def rfc3339(moment: datetime) -> str:
+    """``org.opencontainers.image.created``'s form: RFC 3339, UTC, whole seconds."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -115,7 +117,7 @@ def referrer_manifest(
         artifact_type=BUNDLE_ARTIFACT_TYPE,
         subject=Descriptor(subject.media_type, subject.digest, subject.size),
         annotations={
-            ANNOTATION_CREATED: _rfc3339(created),
+            ANNOTATION_CREATED: rfc3339(created),
             BUNDLE_ANNOTATION_CONTENT: content,
             BUNDLE_ANNOTATION_PREDICATE_TYPE: predicate_type,
         },

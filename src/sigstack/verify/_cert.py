@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 from functools import lru_cache
 
 from cryptography import x509
-from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import ExtendedKeyUsageOID
 from cryptography.x509.verification import (
     Criticality,
@@ -73,9 +72,12 @@ _EE_POLICY = ExtensionPolicy.permit_all()
 
 
 @lru_cache(maxsize=64)
-def _store(anchors: tuple[bytes, ...]) -> tuple[Store, frozenset[bytes]]:
-    """The trust store of these CA certificates (DER), parsed once per set (pure; cached)."""
-    return Store([x509.load_der_x509_certificate(der) for der in anchors]), frozenset(anchors)
+def _store(anchors: tuple[bytes, ...]) -> tuple[Store, frozenset[x509.Certificate]]:
+    """The trust store of these CA certificates (DER), parsed once per set (pure; cached).
+
+    Certificates compare (and hash) by their DER."""
+    certs = [x509.load_der_x509_certificate(der) for der in anchors]
+    return Store(certs), frozenset(certs)
 
 
 def _valid_at(chain: Sequence[x509.Certificate], moment: datetime) -> bool:
@@ -93,7 +95,7 @@ def verify_chain(
     again only when that does not hold.
     """
     built: list[x509.Certificate] = []
-    built_cas: frozenset[bytes] = frozenset()
+    built_cas: frozenset[x509.Certificate] = frozenset()
     for moment in times:
         anchors = tuple(
             der
@@ -123,7 +125,7 @@ def verify_chain(
                 f"the certificate does not chain to a trusted CA at {moment.isoformat()}: {exc}",
                 field="certificate",
             ) from exc
-        built_cas = frozenset(c.public_bytes(Encoding.DER) for c in built[1:])
+        built_cas = frozenset(built[1:])
     return built
 
 
@@ -134,9 +136,9 @@ def _millis(moment: datetime) -> int:
 
 
 @lru_cache(maxsize=64)
-def _issuer_key_hash(issuer_der: bytes) -> bytes:
-    """RFC 6962 §3.2 ``issuer_key_hash`` of a certificate given by its DER (pure; cached)."""
-    return issuer_key_hash(x509.load_der_x509_certificate(issuer_der))
+def _issuer_key_hash(issuer: x509.Certificate) -> bytes:
+    """RFC 6962 §3.2 ``issuer_key_hash`` (pure; cached by the certificate, i.e. its DER)."""
+    return issuer_key_hash(issuer)
 
 
 def verify_sct(leaf: x509.Certificate, issuer: x509.Certificate, root: TrustedRoot) -> None:
@@ -159,7 +161,7 @@ def verify_sct(leaf: x509.Certificate, issuer: x509.Certificate, root: TrustedRo
             continue
         data = precert_signed_data(
             timestamp=_millis(sct.timestamp),
-            issuer_key_hash=_issuer_key_hash(issuer.public_bytes(Encoding.DER)),
+            issuer_key_hash=_issuer_key_hash(issuer),
             tbs_certificate=leaf.tbs_precertificate_bytes,
             extensions=sct.extension_bytes,
         )

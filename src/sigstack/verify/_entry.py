@@ -14,18 +14,28 @@ import base64
 import binascii
 import hashlib
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 
 from sigstack.core.bundle import TlogEntry
+from sigstack.core.keys import PublicKey, spki_der
 from sigstack.verify.errors import LogEntryMismatchError
 
 __all__ = ["Signer", "check_dsse_entry", "check_message_entry"]
 
-#: The signer as the log may record it: leaf certificate DER, or the key's SPKI DER.
-Signer = tuple[bytes | None, bytes]
+
+@dataclass(frozen=True)
+class Signer:
+    """The signer as the log may record it: the leaf certificate (and its DER, as carried in
+    the bundle), or the key, compared by its SPKI DER (computed only when needed)."""
+
+    certificate: x509.Certificate | None
+    certificate_der: bytes | None
+    key: PublicKey
 
 
 def _body(entry: TlogEntry) -> dict[str, Any]:
@@ -62,23 +72,27 @@ def _intoto_sig(value: object) -> bytes:
         return once
 
 
-def _signer_der(material: bytes) -> bytes:
-    """A PEM certificate → its DER; a PEM public key → its SPKI DER."""
-    if b"CERTIFICATE" in material:
-        return x509.load_pem_x509_certificate(material).public_bytes(serialization.Encoding.DER)
-    key = serialization.load_pem_public_key(material)
-    return key.public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
+def _recorded_is(recorded: bytes, signer: Signer) -> bool:
+    """Whether the entry's signer (a PEM certificate or key, or DER) is the bundle's."""
+    if recorded.startswith(b"-----"):
+        if b"CERTIFICATE" in recorded:
+            # equality of certificates is equality of their DER
+            return signer.certificate is not None and (
+                x509.load_pem_x509_certificate(recorded) == signer.certificate
+            )
+        key = serialization.load_pem_public_key(recorded)
+        return spki_der(key) == spki_der(signer.key)  # type: ignore[arg-type]
+    if signer.certificate_der is not None and recorded == signer.certificate_der:
+        return True
+    return recorded == spki_der(signer.key)
 
 
 def _same_signer(recorded: bytes, signer: Signer) -> None:
-    cert_der, spki_der = signer
     try:
-        found = _signer_der(recorded) if recorded.startswith(b"-----") else recorded
-    except ValueError as exc:
+        same = _recorded_is(recorded, signer)
+    except (ValueError, UnsupportedAlgorithm) as exc:
         raise LogEntryMismatchError(f"unreadable signer in the log entry: {exc}") from exc
-    if found not in (cert_der, spki_der):
+    if not same:
         raise LogEntryMismatchError(
             "expected the log entry to name the bundle's signer; it names another certificate "
             "or key",

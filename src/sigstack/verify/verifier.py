@@ -22,14 +22,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 
 from sigstack.core.bundle import Bundle, TlogEntry
 from sigstack.core.dsse import pae
 from sigstack.core.keys import (
     PublicKey,
     load_public_key,
-    spki_der,
     verify_prehashed,
     verify_signature,
 )
@@ -131,7 +129,7 @@ class Verifier:
                     "found an identity policy",
                     field="verificationMaterial.publicKey",
                 )
-            return policy.key, (None, spki_der(policy.key)), None
+            return policy.key, _entry.Signer(None, None, policy.key), None
         if isinstance(policy, ManagedKey):
             raise ManagedKeyError("a key was given but the bundle carries a certificate")
         try:
@@ -148,10 +146,7 @@ class Verifier:
         key = leaf.public_key()
         if not isinstance(key, PublicKey):
             raise BundleFormatError("unsupported certificate key type", field="certificate")
-        spki = key.public_bytes(
-            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-        return key, (leaf.public_bytes(serialization.Encoding.DER), spki), leaf
+        return key, _entry.Signer(leaf, bundle.certificate_chain[0], key), leaf
 
     def _log(self, entry: TlogEntry, times: list[datetime], version: str) -> None:
         """Step 4: inclusion proof, checkpoint, SET. A v0.1 bundle may prove inclusion by

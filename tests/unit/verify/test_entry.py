@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from sigstack.core.bundle import Bundle, TlogEntry
 from sigstack.verify import LogEntryMismatchError, load_bundle
@@ -24,10 +25,14 @@ def _setup() -> tuple[Bundle, bytes, Signer]:
     bundle = load_bundle((CASES / "happy-path-v0.1" / "bundle.sigstore.json").read_bytes())
     assert bundle.leaf_der is not None and bundle.message_signature is not None
     cert = x509.load_der_x509_certificate(bundle.leaf_der)
-    spki = cert.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    return bundle, hashlib.sha256((CASES / "a.txt").read_bytes()).digest(), (bundle.leaf_der, spki)
+    key = cert.public_key()
+    assert isinstance(key, ec.EllipticCurvePublicKey)
+    signer = Signer(cert, bundle.leaf_der, key)
+    return bundle, hashlib.sha256((CASES / "a.txt").read_bytes()).digest(), signer
+
+
+def _stranger() -> Signer:
+    return Signer(None, b"x", ec.generate_private_key(ec.SECP256R1()).public_key())
 
 
 def _with_body(entry: TlogEntry, edit: Any) -> TlogEntry:
@@ -71,7 +76,7 @@ def test_another_signer_is_a_mismatch() -> None:
     assert bundle.message_signature is not None
     with pytest.raises(LogEntryMismatchError, match="signer"):
         check_message_entry(
-            bundle.tlog_entries[0], digest, bundle.message_signature.signature, (b"x", b"y")
+            bundle.tlog_entries[0], digest, bundle.message_signature.signature, _stranger()
         )
 
 
@@ -112,7 +117,7 @@ def test_dsse_v002_entry_matches_and_mismatches() -> None:
     """sigstore-js logs DSSE in Rekor v2 as dsse 0.0.2; the payload hash, signature and signer
     must all be the bundle's."""
     _, _, signer = _setup()
-    cert_der = signer[0]
+    cert_der = signer.certificate_der
     assert cert_der is not None
     payload, signature = b'{"_type":"x"}', b"\x30\x01sig"
     entry = _dsse_v002_entry(payload, signature, cert_der)
@@ -122,4 +127,13 @@ def test_dsse_v002_entry_matches_and_mismatches() -> None:
     with pytest.raises(LogEntryMismatchError, match="signature"):
         check_dsse_entry(entry, payload, b"pae", b"\x30\x02other", signer)
     with pytest.raises(LogEntryMismatchError, match="signer"):
-        check_dsse_entry(entry, payload, b"pae", signature, (b"x", b"y"))
+        check_dsse_entry(entry, payload, b"pae", signature, _stranger())
+    # the entry may name the signer by its key: SPKI DER, or a PEM public key
+    spki = signer.key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    check_dsse_entry(_dsse_v002_entry(payload, signature, spki), payload, b"pae", signature, signer)
+    with pytest.raises(LogEntryMismatchError, match="signer"):
+        check_dsse_entry(
+            _dsse_v002_entry(payload, signature, spki), payload, b"pae", signature, _stranger()
+        )

@@ -177,18 +177,21 @@ def verify_sct(leaf: x509.Certificate, issuer: x509.Certificate, root: TrustedRo
 
 def check_profile(leaf: x509.Certificate) -> None:
     """Step 3: KeyUsage digitalSignature and ExtendedKeyUsage codeSigning."""
-    try:
-        usage = leaf.extensions.get_extension_for_class(x509.KeyUsage).value
-        eku = leaf.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
-    except x509.ExtensionNotFound as exc:
-        raise CertificateProfileError(f"missing extension: {exc}", field="certificate") from exc
-    try:
-        is_ca = leaf.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
-    except x509.ExtensionNotFound:
-        is_ca = False
-    if is_ca:
+    found: dict[type, object] = {}
+    for ext in leaf.extensions:  # one pass (cryptography refuses duplicate extensions)
+        found[type(ext.value)] = ext.value
+    usage = found.get(x509.KeyUsage)
+    eku = found.get(x509.ExtendedKeyUsage)
+    for value, missing in ((usage, x509.KeyUsage), (eku, x509.ExtendedKeyUsage)):
+        if value is None:
+            raise CertificateProfileError(
+                f"missing extension: No {missing.__name__} extension was found",
+                field="certificate",
+            )
+    constraints = found.get(x509.BasicConstraints)
+    if isinstance(constraints, x509.BasicConstraints) and constraints.ca:
         raise CertificateProfileError("the signing certificate is a CA", field="certificate")
-    if not usage.digital_signature:
+    if not isinstance(usage, x509.KeyUsage) or not usage.digital_signature:
         raise CertificateProfileError("KeyUsage lacks digitalSignature", field="certificate")
-    if ExtendedKeyUsageOID.CODE_SIGNING not in eku:
+    if not isinstance(eku, x509.ExtendedKeyUsage) or ExtendedKeyUsageOID.CODE_SIGNING not in eku:
         raise CertificateProfileError("ExtendedKeyUsage lacks codeSigning", field="certificate")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
 from cryptography import x509
@@ -46,15 +47,24 @@ class IdentityPolicy(Protocol):
         ...
 
 
+@lru_cache(maxsize=256)
 def certificate_issuer(cert: x509.Certificate) -> str | None:
-    """The OIDC issuer the certificate records (``.1.8``, else ``.1.1``), or ``None``."""
+    """The OIDC issuer the certificate records (``.1.8``, else ``.1.1``), or ``None``.
+
+    Cached per certificate (certificates hash and compare by their DER): the policy and
+    the result both read it."""
     values = decode_fulcio_extensions(cert)
     return values.get(_ISSUER_V2) or values.get(_ISSUER_V1)
 
 
+@lru_cache(maxsize=256)
+def _identities(cert: x509.Certificate) -> tuple[str, ...]:
+    return tuple(certificate_identities(cert))
+
+
 def certificate_san(cert: x509.Certificate) -> list[str]:
     """The certificate's identities: emails, URIs, DNS, IPs, Fulcio username otherName."""
-    return certificate_identities(cert)
+    return list(_identities(cert))
 
 
 def _check_issuer(cert: x509.Certificate, matches: object, expected: str) -> str:

@@ -13,10 +13,12 @@ same identity policy (exact SAN and issuer):
   ``Bundle.from_json`` + ``verify_artifact`` / ``verify_dsse`` with ``policy.Identity``.
 
 Bytes are read into memory first; one warm-up pass, then ``--rounds`` timed passes, every
-bundle timed on its own (``perf_counter``). Reports the per-bundle median and mean of each
-and the ratio (sigstore-python / sigstack).
+bundle timed on its own (``perf_counter``). The two measurements alternate ``--blocks``
+times (sigstack, sigstore-python, sigstack, ...), so that a slow spell of this shared VM
+falls on both rather than on one. Reports the per-bundle median and mean of each over all
+blocks and the ratio (sigstore-python / sigstack).
 
-Usage: python benchmarks/bench_verify.py [--bundles N] [--rounds R]
+Usage: python benchmarks/bench_verify.py [--bundles N] [--rounds R] [--blocks B]
 """
 
 from __future__ import annotations
@@ -172,22 +174,27 @@ def time_sigstore_python(work: Path, manifest: dict[str, Any], rounds: int) -> l
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--bundles", type=int, default=100, help="bundles (4 kinds in turn)")
-    parser.add_argument("--rounds", type=int, default=3, help="timed passes over all bundles")
+    parser.add_argument("--rounds", type=int, default=3, help="timed passes per block")
+    parser.add_argument("--blocks", type=int, default=3, help="alternations of the two")
     args = parser.parse_args()
     work = WORK / "verify"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     manifest = make_bundles(work, args.bundles)
     load = Path("/proc/loadavg").read_text().split()[0]
-    ours = time_sigstack(manifest, args.rounds)
-    theirs = time_sigstore_python(work, manifest, args.rounds)
+    ours: list[float] = []
+    theirs: list[float] = []
+    for _ in range(args.blocks):
+        ours += time_sigstack(manifest, args.rounds)
+        theirs += time_sigstore_python(work, manifest, args.rounds)
+    load_after = Path("/proc/loadavg").read_text().split()[0]
     ours_ms = statistics.median(ours) * 1000, statistics.fmean(ours) * 1000
     theirs_ms = statistics.median(theirs) * 1000, statistics.fmean(theirs) * 1000
     print(f"machine: {machine()}")
     print(
         f"verify: {args.bundles} bundles (Rekor v1/v2 x blob/DSSE, one certificate each),"
-        f" {args.rounds} timed passes after a warm-up pass; parse + verify, identity policy;"
-        f" load average before: {load}"
+        f" {args.blocks} alternating blocks of {args.rounds} timed passes after a warm-up pass;"
+        f" parse + verify, identity policy; load average before: {load}, after: {load_after}"
     )
     print(
         f"  sigstack Verifier:        median {ours_ms[0]:.2f} ms, mean {ours_ms[1]:.2f} ms/bundle"

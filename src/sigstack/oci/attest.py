@@ -17,13 +17,14 @@ at the manifest digest) as DSSE, then stores it:
 Verifying gathers every attestation in both formats (:func:`sigstack.oci.evidence.gather`)
 and checks each one independently: the whole Sigstore verification offline (chain, SCT,
 identity or managed key, log entry, timestamps, DSSE signature), the payload is an in-toto
-statement, one of its subjects is the image digest (``IntotoSubjectClaimVerifier``), and its
-predicate type is the one asked for. A v3 image signature (predicate type
+statement, one of its subjects is the image digest (``IntotoSubjectClaimVerifier``), every
+``-a key=value`` asked for is among that subject's ``annotations`` (else ``missing or
+incorrect annotation``), and its predicate type is the one asked for. A v3 image signature (predicate type
 ``https://sigstore.dev/cosign/sign/v1``) is a DSSE bundle too: it is simply of another type.
-Nothing attached → :class:`NoAttestationsFound`; none passing →
+Nothing attached → :class:`NoAttestationsFound` (exit code 10); none passing →
 :class:`NoMatchingAttestations` with one reason per candidate (or cosign's ``none of the
 attestations matched the predicate type: <T>, found: <types>`` when every one verified but
-none is of the type).
+none is of the type; exit code 1).
 """
 
 from __future__ import annotations
@@ -213,22 +214,17 @@ class AttestationVerification:
         return lines
 
 
-class _WrongType(Exception):
-    def __init__(self, found: str) -> None:
-        self.found = found
-
-
 @dataclass(frozen=True)
 class _Wanted:
-    """What every attestation must show besides a valid signature."""
+    """What every attestation must claim besides a valid signature (§2.3 step 1)."""
 
     image: Digest
-    predicate_type: str  # a URI
     annotations: Mapping[str, str]  # -a: each must be among the image subject's annotations
 
 
 def _claims(result: VerificationResult, wanted: _Wanted) -> Statement:
-    """The subject digest, the ``-a`` annotations (§2.3 step 1), then the predicate type."""
+    """The statement, once its subject digest and the ``-a`` annotations are checked (its
+    predicate type is compared by the caller, to tell "another type" from a failure)."""
     statement = statement_of(result)
     digest = wanted.image
     if digest.encoded not in statement.sha256_subjects():
@@ -241,8 +237,6 @@ def _claims(result: VerificationResult, wanted: _Wanted) -> Statement:
         assert result.payload is not None
         found_annotations = subject_annotations(result.payload, digest)
         check_annotations(wanted.annotations, found_annotations, field="subject[].annotations")
-    if statement.predicate_type != wanted.predicate_type:
-        raise _WrongType(statement.predicate_type)
     return statement
 
 
@@ -288,7 +282,7 @@ def verify_attestations(
     """
     uri = predicate_type_uri(predicate_type)
     resolved = resolve(registry, reference)
-    wanted = _Wanted(resolved.digest, uri, dict(annotations or {}))
+    wanted = _Wanted(resolved.digest, dict(annotations or {}))
     store = store_for(registry, resolved.reference, repository)
     evidence = gather(store, resolved.digest, kinds=("att", "bundle"))
     verified: list[VerifiedAttestation] = []
@@ -297,12 +291,16 @@ def verify_attestations(
 
     def attempt(where: str, check: Callable[[], VerifiedAttestation]) -> None:
         try:
-            verified.append(check())
-        except _WrongType as exc:
-            other_types.append(exc.found)
-            rejected.append(f"{where}: predicate type {exc.found}, expected {uri}")
+            item = check()
         except (FormatError, VerificationError) as exc:
             rejected.append(f"{where}: {exc}")
+            return
+        found = item.statement.predicate_type
+        if found == uri:
+            verified.append(item)
+        else:
+            other_types.append(found)
+            rejected.append(f"{where}: predicate type {found}, expected {uri}")
 
     for layer in evidence.attestations:
         attempt(layer.where, partial(_legacy, layer, verifier, policy, wanted))

@@ -29,6 +29,7 @@ from sigstack.oci.store import Store
 
 __all__ = [
     "MAX_LAYERS",
+    "READ_ERRORS",
     "AttachedLayer",
     "BundleReferrer",
     "Evidence",
@@ -37,6 +38,7 @@ __all__ = [
     "ResolvedImage",
     "Store",
     "gather",
+    "read_tag",
     "resolve",
     "tag_warning",
 ]
@@ -164,32 +166,44 @@ def tag_warning(image: ResolvedImage) -> str | None:
     )
 
 
-_READ_ERRORS = (FormatError, NotFoundError, VerificationError)
+#: What reading one attached item may raise; it becomes a :class:`Problem`, not a failure.
+READ_ERRORS = (FormatError, NotFoundError, VerificationError)
+
+
+def read_tag(store: Store, digest: Digest, suffix: Suffix) -> ImageManifest | Problem | None:
+    """The legacy ``sha256-<hex>.<suffix>`` manifest (§1.1): ``None`` when the tag does not
+    exist, a :class:`Problem` when it cannot be read or is not an image manifest."""
+    tag = attached_tag(digest, suffix)
+    try:
+        pulled = store.registry.get_manifest(store.repository, tag)
+    except NotFoundError:
+        return None
+    except (FormatError, VerificationError) as exc:
+        return Problem(store.location(tag), str(exc))
+    if not isinstance(pulled.manifest, ImageManifest):
+        found = pulled.manifest.media_type
+        return Problem(store.location(tag), f"expected an image manifest, found {found}")
+    return pulled.manifest
 
 
 def _layers(
     store: Store, digest: Digest, suffix: Suffix
 ) -> tuple[list[AttachedLayer], list[Problem]]:
-    tag = attached_tag(digest, suffix)
-    where = store.location(tag)
-    try:
-        pulled = store.registry.get_manifest(store.repository, tag)
-    except NotFoundError:
+    manifest = read_tag(store, digest, suffix)
+    if manifest is None:
         return [], []
-    except (FormatError, VerificationError) as exc:
-        return [], [Problem(where, str(exc))]
-    if not isinstance(pulled.manifest, ImageManifest):
-        found = pulled.manifest.media_type
-        return [], [Problem(where, f"expected an image manifest, found {found}")]
+    if isinstance(manifest, Problem):
+        return [], [manifest]
+    where = store.location(attached_tag(digest, suffix))
     found_layers: list[AttachedLayer] = []
     problems: list[Problem] = []
-    layers = pulled.manifest.layers
+    layers = manifest.layers
     if len(layers) > MAX_LAYERS:
         problems.append(Problem(where, f"{len(layers)} layers, only the first {MAX_LAYERS} read"))
     for i, layer in enumerate(layers[:MAX_LAYERS]):
         try:
             blob = store.registry.get_blob(store.repository, layer.digest)
-        except _READ_ERRORS as exc:
+        except READ_ERRORS as exc:
             problems.append(Problem(f"{where} layer {i}", str(exc)))
             continue
         found_layers.append(AttachedLayer(suffix, where, i, layer, blob))
@@ -218,7 +232,7 @@ def _bundles(store: Store, digest: Digest) -> tuple[list[BundleReferrer], list[P
                                         "subject is another manifest"))  # fmt: skip
                 continue
             blob = store.registry.get_blob(store.repository, layer.digest)
-        except _READ_ERRORS as exc:
+        except READ_ERRORS as exc:
             problems.append(Problem(where, str(exc)))
             continue
         found.append(

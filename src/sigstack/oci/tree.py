@@ -27,8 +27,8 @@ from sigstack.core.oci.cosign import (
 from sigstack.core.oci.digest import Digest
 from sigstack.core.oci.manifest import Descriptor, ImageManifest
 from sigstack.core.oci.reference import Reference
-from sigstack.errors import FormatError, NotFoundError, VerificationError
-from sigstack.oci.evidence import Problem, ResolvedImage, resolve
+from sigstack.errors import FormatError
+from sigstack.oci.evidence import READ_ERRORS, Problem, ResolvedImage, read_tag, resolve
 from sigstack.oci.store import Store, store_for
 
 __all__ = [
@@ -50,7 +50,6 @@ TRIANGULATE_TYPES: Mapping[str, Suffix] = {
 }
 
 _TITLES: Mapping[Suffix, str] = {"sig": "Signatures", "att": "Attestations", "sbom": "SBOMs"}
-_READ_ERRORS = (FormatError, NotFoundError, VerificationError)
 
 
 def triangulate(
@@ -141,24 +140,17 @@ class Tree:
 
 
 def _tag(store: Store, digest: Digest, suffix: Suffix) -> AttachedTag | Problem | None:
-    tag = attached_tag(digest, suffix)
-    where = store.location(tag)
-    try:
-        pulled = store.registry.get_manifest(store.repository, tag)
-    except NotFoundError:
-        return None
-    except (FormatError, VerificationError) as exc:
-        return Problem(where, str(exc))
-    if not isinstance(pulled.manifest, ImageManifest):
-        return Problem(where, f"expected an image manifest, found {pulled.manifest.media_type}")
-    return AttachedTag(suffix, where, pulled.manifest.layers)
+    manifest = read_tag(store, digest, suffix)
+    if manifest is None or isinstance(manifest, Problem):
+        return manifest
+    return AttachedTag(suffix, store.location(attached_tag(digest, suffix)), manifest.layers)
 
 
 def _referrer(store: Store, entry: Descriptor) -> ListedReferrer | Problem:
     where = store.location(str(entry.digest))
     try:
         pulled = store.registry.get_manifest(store.repository, entry.digest)
-    except _READ_ERRORS as exc:
+    except READ_ERRORS as exc:
         return Problem(where, str(exc))
     manifest = pulled.manifest
     annotations = manifest.annotations

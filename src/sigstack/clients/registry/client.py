@@ -157,15 +157,23 @@ class RegistryClient(BlobOperations, ContextClosing):
 
     # -- manifests ----------------------------------------------------------------------
 
-    def get_manifest(self, repository: str, reference: str | Digest) -> PulledManifest:
-        """The manifest or index at ``reference`` (a tag or a digest), verified (end-3)."""
+    def _manifest_request(
+        self, method: str, repository: str, reference: str | Digest
+    ) -> tuple[str, Digest | None, httpx.Response]:
+        """(``manifest host/repo:tag|@digest`` for messages, the digest asked for if any,
+        the response) of a GET or HEAD on the manifest endpoint (end-3)."""
         repo = validate_repository(repository)
         ref, expected = _reference(reference)
         what = f"manifest {self.registry}/{repo}{'@' if expected else ':'}{ref}"
         response = self._session.request(
-            "GET", f"/v2/{repo}/manifests/{ref}", what=what, repository=repo,
+            method, f"/v2/{repo}/manifests/{ref}", what=what, repository=repo,
             headers={"Accept": mediatypes.MANIFEST_ACCEPT},
         )  # fmt: skip
+        return what, expected, response
+
+    def get_manifest(self, repository: str, reference: str | Digest) -> PulledManifest:
+        """The manifest or index at ``reference`` (a tag or a digest), verified (end-3)."""
+        what, expected, response = self._manifest_request("GET", repository, reference)
         data = response.content
         if len(data) > MAX_MANIFEST_BYTES:
             raise FormatError(
@@ -188,13 +196,7 @@ class RegistryClient(BlobOperations, ContextClosing):
 
         Without a ``Docker-Content-Digest`` the manifest is fetched and hashed instead.
         """
-        repo = validate_repository(repository)
-        ref, expected = _reference(reference)
-        what = f"manifest {self.registry}/{repo}{'@' if expected else ':'}{ref}"
-        response = self._session.request(
-            "HEAD", f"/v2/{repo}/manifests/{ref}", what=what, repository=repo,
-            headers={"Accept": mediatypes.MANIFEST_ACCEPT},
-        )  # fmt: skip
+        what, expected, response = self._manifest_request("HEAD", repository, reference)
         claimed = header_digest(response, what)
         length = response.headers.get("content-length", "")
         media_type = response.headers.get("content-type", "").split(";")[0].strip()

@@ -23,32 +23,23 @@ Pure: bytes and values in, values out.
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-
 from sigstack.core.bundle import Bundle, DsseEnvelope, DsseSignature
-from sigstack.core.intoto import Statement, Subject, predicate_type_uri
+from sigstack.core.intoto import Statement, build_statement
 from sigstack.core.oci.cosign import (
-    ANNOTATION_BUNDLE,
-    ANNOTATION_CERTIFICATE,
-    ANNOTATION_CHAIN,
     ANNOTATION_PREDICATE_TYPE,
-    ANNOTATION_RFC3161,
     ANNOTATION_SIGNATURE,
 )
 from sigstack.core.oci.digest import Digest
 from sigstack.core.oci.legacy import (
-    LEGACY_BUNDLE_MEDIA_TYPE,
-    LegacySignature,
+    LayerMaterial,
     RekorBundle,
-    parse_rekor_bundle,
-    parse_timestamp_annotation,
+    parse_base64,
+    parse_layer_material,
 )
 from sigstack.errors import FormatError
 
@@ -68,11 +59,7 @@ def image_statement(
     """The statement about the image ``name`` (``registry/repository``) at ``image`` (§1.5)."""
     if image.algorithm != "sha256":
         raise FormatError(f"expected a sha256 image digest, found {image}", field="subject")
-    return Statement(
-        subjects=(Subject(name, {"sha256": image.encoded}),),
-        predicate_type=predicate_type_uri(predicate_type),
-        predicate=dict(predicate),
-    )
+    return build_statement(name, bytes.fromhex(image.encoded), predicate_type, predicate)
 
 
 def envelope_json(envelope: DsseEnvelope) -> bytes:
@@ -85,15 +72,6 @@ def envelope_json(envelope: DsseEnvelope) -> bytes:
         ],
     }
     return json.dumps(document, separators=(",", ":")).encode()
-
-
-def _b64(value: object, field: str) -> bytes:
-    if not isinstance(value, str) or not value:
-        raise FormatError(f"expected a non-empty base64 string, found {value!r:.60}", field=field)
-    try:
-        return base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise FormatError(f"expected base64, found {value[:40]!r}: {exc}", field=field) from exc
 
 
 def parse_envelope(blob: bytes) -> DsseEnvelope:
@@ -118,18 +96,10 @@ def parse_envelope(blob: bytes) -> DsseEnvelope:
     if not isinstance(keyid, str):
         raise FormatError(f"expected a string, found {keyid!r:.40}", field="signatures[0].keyid")
     return DsseEnvelope(
-        payload=_b64(document.get("payload"), "payload"),
+        payload=parse_base64(document.get("payload"), "payload"),
         payload_type=payload_type,
-        signatures=(DsseSignature(_b64(entry.get("sig"), "signatures[0].sig"), keyid),),
+        signatures=(DsseSignature(parse_base64(entry.get("sig"), "signatures[0].sig"), keyid),),
     )
-
-
-def _certificates(text: str, field: str) -> tuple[bytes, ...]:
-    try:
-        certs = x509.load_pem_x509_certificates(text.encode())
-    except ValueError as exc:
-        raise FormatError(f"expected PEM certificates, found {text[:40]!r}", field=field) from exc
-    return tuple(c.public_bytes(serialization.Encoding.DER) for c in certs)
 
 
 @dataclass(frozen=True)
@@ -161,49 +131,39 @@ class LegacyAttestation:
         """The layer blob (:func:`envelope_json`)."""
         return envelope_json(self.envelope)
 
+    @property
+    def material(self) -> LayerMaterial:
+        return LayerMaterial(self.certificate, self.chain, self.rekor_bundle, self.timestamp)
+
     def annotations(self) -> dict[str, str]:
-        """The layer annotations (§1.5): ``predicateType``, the empty signature, and the
-        ``.sig`` layer's certificate / chain / bundle / timestamp annotations."""
-        shared = LegacySignature(
-            payload=b"",
-            signature=b"",  # cosign writes the signature annotation empty for attestations
-            certificate=self.certificate,
-            chain=self.chain,
-            rekor_bundle=self.rekor_bundle,
-            timestamp=self.timestamp,
-        ).annotations()
-        return {ANNOTATION_PREDICATE_TYPE: self.predicate_type, **shared}
+        """The layer annotations (§1.5): ``predicateType``, the signature annotation written
+        empty (as cosign does for attestations), and the ``.sig`` layer's certificate /
+        chain / bundle / timestamp annotations."""
+        return {
+            ANNOTATION_PREDICATE_TYPE: self.predicate_type,
+            ANNOTATION_SIGNATURE: "",
+            **self.material.annotations(),
+        }
 
 
 def parse_attestation_layer(blob: bytes, annotations: Mapping[str, str]) -> LegacyAttestation:
     """The attestation a ``.att`` layer carries; :class:`FormatError` names the bad part."""
     envelope = parse_envelope(blob)
-    certificate = None
-    cert_text = annotations.get(ANNOTATION_CERTIFICATE)
-    if cert_text:
-        found = _certificates(cert_text, ANNOTATION_CERTIFICATE)
-        if len(found) != 1:
-            raise FormatError(
-                f"expected one PEM certificate, found {len(found)}", field=ANNOTATION_CERTIFICATE
-            )
-        certificate = found[0]
-    chain_text = annotations.get(ANNOTATION_CHAIN)
-    bundle_text = annotations.get(ANNOTATION_BUNDLE)
-    stamp_text = annotations.get(ANNOTATION_RFC3161)
     signature = annotations.get(ANNOTATION_SIGNATURE, "")
-    if signature and _b64(signature, ANNOTATION_SIGNATURE) != envelope.signatures[0].sig:
+    if signature and parse_base64(signature, ANNOTATION_SIGNATURE) != envelope.signatures[0].sig:
         raise FormatError(
             "expected an empty signature annotation (or the envelope's signature), found "
             "another signature",
             field=ANNOTATION_SIGNATURE,
         )
+    material = parse_layer_material(annotations)
     return LegacyAttestation(
         envelope=envelope,
         predicate_type=annotations.get(ANNOTATION_PREDICATE_TYPE, ""),
-        certificate=certificate,
-        chain=_certificates(chain_text, ANNOTATION_CHAIN) if chain_text else (),
-        rekor_bundle=parse_rekor_bundle(bundle_text) if bundle_text else None,
-        timestamp=parse_timestamp_annotation(stamp_text) if stamp_text else None,
+        certificate=material.certificate,
+        chain=material.chain,
+        rekor_bundle=material.rekor_bundle,
+        timestamp=material.timestamp,
     )
 
 
@@ -212,20 +172,4 @@ def attestation_bundle(attestation: LegacyAttestation) -> Bundle:
 
     Without a RekorBundle there is nothing to verify offline: :class:`FormatError`.
     """
-    if attestation.rekor_bundle is None:
-        raise FormatError(
-            f"the attestation has no {ANNOTATION_BUNDLE} annotation (Rekor SET): offline "
-            "verification failed, it cannot be shown to be in the transparency log",
-            field=ANNOTATION_BUNDLE,
-        )
-    certificate = attestation.certificate
-    return Bundle(
-        media_type=LEGACY_BUNDLE_MEDIA_TYPE,
-        version="0.1",
-        certificate_chain=None if certificate is None else (certificate,),
-        public_key_hint=None if certificate is not None else "",
-        tlog_entries=(attestation.rekor_bundle.to_tlog_entry(),),
-        rfc3161_timestamps=() if attestation.timestamp is None else (attestation.timestamp,),
-        message_signature=None,
-        dsse_envelope=attestation.envelope,
-    )
+    return attestation.material.bundle("attestation", dsse_envelope=attestation.envelope)

@@ -29,7 +29,14 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from sigstack.core.bundle import Bundle, InclusionPromise, KindVersion, MessageSignature, TlogEntry
+from sigstack.core.bundle import (
+    Bundle,
+    DsseEnvelope,
+    InclusionPromise,
+    KindVersion,
+    MessageSignature,
+    TlogEntry,
+)
 from sigstack.core.oci.cosign import (
     ANNOTATION_BUNDLE,
     ANNOTATION_CERTIFICATE,
@@ -43,9 +50,12 @@ from sigstack.errors import FormatError, UnsupportedError
 
 __all__ = [
     "LEGACY_BUNDLE_MEDIA_TYPE",
+    "LayerMaterial",
     "LegacySignature",
     "RekorBundle",
     "legacy_bundle",
+    "parse_base64",
+    "parse_layer_material",
     "parse_rekor_bundle",
     "parse_signature_layer",
     "parse_timestamp_annotation",
@@ -58,7 +68,8 @@ __all__ = [
 LEGACY_BUNDLE_MEDIA_TYPE = "application/vnd.dev.sigstore.bundle+json;version=0.1"
 
 
-def _b64(text: object, where: str) -> bytes:
+def parse_base64(text: object, where: str) -> bytes:
+    """A non-empty standard base64 string as bytes; :class:`FormatError` names ``where``."""
     if not isinstance(text, str) or not text:
         raise FormatError(f"expected a non-empty base64 string, found {text!r:.60}", field=where)
     try:
@@ -177,8 +188,8 @@ def parse_rekor_bundle(text: str) -> RekorBundle:
         )
     set_where = f"{where}.SignedEntryTimestamp"
     return RekorBundle(
-        signed_entry_timestamp=_b64(document.get("SignedEntryTimestamp"), set_where),
-        body=_b64(payload.get("body"), f"{where}.Payload.body"),
+        signed_entry_timestamp=parse_base64(document.get("SignedEntryTimestamp"), set_where),
+        body=parse_base64(payload.get("body"), f"{where}.Payload.body"),
         integrated_time=_int(payload.get("integratedTime"), f"{where}.Payload.integratedTime"),
         log_index=_int(payload.get("logIndex"), f"{where}.Payload.logIndex"),
         log_id=log_id,
@@ -193,7 +204,7 @@ def timestamp_annotation(response_der: bytes) -> str:
 def parse_timestamp_annotation(text: str) -> bytes:
     """The DER timestamp response of the ``dev.sigstore.cosign/rfc3161timestamp`` annotation."""
     document = _json_object(text, ANNOTATION_RFC3161)
-    return _b64(
+    return parse_base64(
         document.get("SignedRFC3161Timestamp"), f"{ANNOTATION_RFC3161}.SignedRFC3161Timestamp"
     )
 
@@ -216,19 +227,18 @@ def _pem(ders: tuple[bytes, ...]) -> str:
 
 
 @dataclass(frozen=True)
-class LegacySignature:
-    """One ``.sig`` layer: the payload and what its annotations carry (DER certificates)."""
+class LayerMaterial:
+    """What a ``.sig`` or ``.att`` layer's annotations carry besides the signature (§1.2,
+    §1.5): DER certificate and chain, the RekorBundle, the RFC 3161 timestamp response."""
 
-    payload: bytes
-    signature: bytes
     certificate: bytes | None = None
     chain: tuple[bytes, ...] = ()
     rekor_bundle: RekorBundle | None = None
     timestamp: bytes | None = None
 
     def annotations(self) -> dict[str, str]:
-        """The layer annotations cosign writes for this signature (§1.2)."""
-        out = {ANNOTATION_SIGNATURE: base64.b64encode(self.signature).decode()}
+        """The certificate / chain / bundle / timestamp annotations cosign writes (§1.2)."""
+        out: dict[str, str] = {}
         if self.certificate is not None:
             out[ANNOTATION_CERTIFICATE] = _pem((self.certificate,))
         if self.chain:
@@ -239,10 +249,40 @@ class LegacySignature:
             out[ANNOTATION_RFC3161] = timestamp_annotation(self.timestamp)
         return out
 
+    def bundle(
+        self,
+        what: str,
+        *,
+        message_signature: MessageSignature | None = None,
+        dsse_envelope: DsseEnvelope | None = None,
+    ) -> Bundle:
+        """The v0.1 bundle the Verifier checks for a layer with this material: inclusion
+        proven by the SET alone, the leaf certificate or (none) a managed key.
 
-def parse_signature_layer(payload: bytes, annotations: Mapping[str, str]) -> LegacySignature:
-    """The signature a ``.sig`` layer carries; :class:`FormatError` names the bad annotation."""
-    signature = _b64(annotations.get(ANNOTATION_SIGNATURE), ANNOTATION_SIGNATURE)
+        Without a RekorBundle there is nothing to verify offline: :class:`FormatError`, as
+        cosign's ``offline verification failed`` (§2.1 b); ``what`` names the layer's kind.
+        """
+        if self.rekor_bundle is None:
+            raise FormatError(
+                f"the {what} has no {ANNOTATION_BUNDLE} annotation (Rekor SET): offline "
+                "verification failed, it cannot be shown to be in the transparency log",
+                field=ANNOTATION_BUNDLE,
+            )
+        return Bundle(
+            media_type=LEGACY_BUNDLE_MEDIA_TYPE,
+            version="0.1",
+            certificate_chain=None if self.certificate is None else (self.certificate,),
+            public_key_hint=None if self.certificate is not None else "",
+            tlog_entries=(self.rekor_bundle.to_tlog_entry(),),
+            rfc3161_timestamps=() if self.timestamp is None else (self.timestamp,),
+            message_signature=message_signature,
+            dsse_envelope=dsse_envelope,
+        )
+
+
+def parse_layer_material(annotations: Mapping[str, str]) -> LayerMaterial:
+    """The :class:`LayerMaterial` of a layer's annotations; :class:`FormatError` names the bad
+    annotation. The chain is read but never trusted: chains are built from the trusted root."""
     certificate = None
     cert_text = annotations.get(ANNOTATION_CERTIFICATE)
     if cert_text:
@@ -253,16 +293,48 @@ def parse_signature_layer(payload: bytes, annotations: Mapping[str, str]) -> Leg
             )
         certificate = found[0]
     chain_text = annotations.get(ANNOTATION_CHAIN)
-    chain = _pem_certificates(chain_text, ANNOTATION_CHAIN) if chain_text else ()
     bundle_text = annotations.get(ANNOTATION_BUNDLE)
     stamp_text = annotations.get(ANNOTATION_RFC3161)
+    return LayerMaterial(
+        certificate=certificate,
+        chain=_pem_certificates(chain_text, ANNOTATION_CHAIN) if chain_text else (),
+        rekor_bundle=parse_rekor_bundle(bundle_text) if bundle_text else None,
+        timestamp=parse_timestamp_annotation(stamp_text) if stamp_text else None,
+    )
+
+
+@dataclass(frozen=True)
+class LegacySignature:
+    """One ``.sig`` layer: the payload and what its annotations carry (DER certificates)."""
+
+    payload: bytes
+    signature: bytes
+    certificate: bytes | None = None
+    chain: tuple[bytes, ...] = ()
+    rekor_bundle: RekorBundle | None = None
+    timestamp: bytes | None = None
+
+    @property
+    def material(self) -> LayerMaterial:
+        return LayerMaterial(self.certificate, self.chain, self.rekor_bundle, self.timestamp)
+
+    def annotations(self) -> dict[str, str]:
+        """The layer annotations cosign writes for this signature (§1.2)."""
+        signature = base64.b64encode(self.signature).decode()
+        return {ANNOTATION_SIGNATURE: signature, **self.material.annotations()}
+
+
+def parse_signature_layer(payload: bytes, annotations: Mapping[str, str]) -> LegacySignature:
+    """The signature a ``.sig`` layer carries; :class:`FormatError` names the bad annotation."""
+    signature = parse_base64(annotations.get(ANNOTATION_SIGNATURE), ANNOTATION_SIGNATURE)
+    material = parse_layer_material(annotations)
     return LegacySignature(
         payload=payload,
         signature=signature,
-        certificate=certificate,
-        chain=chain,
-        rekor_bundle=parse_rekor_bundle(bundle_text) if bundle_text else None,
-        timestamp=parse_timestamp_annotation(stamp_text) if stamp_text else None,
+        certificate=material.certificate,
+        chain=material.chain,
+        rekor_bundle=material.rekor_bundle,
+        timestamp=material.timestamp,
     )
 
 
@@ -285,28 +357,13 @@ def signature_config(layer_digests: Sequence[Digest]) -> bytes:
 
 
 def legacy_bundle(signature: LegacySignature) -> Bundle:
-    """The bundle the Verifier checks for this layer (module docstring).
-
-    Without a RekorBundle there is nothing to verify offline: :class:`FormatError`, as
-    cosign's ``offline verification failed`` (§2.1 b).
-    """
-    if signature.rekor_bundle is None:
-        raise FormatError(
-            f"the signature has no {ANNOTATION_BUNDLE} annotation (Rekor SET): offline "
-            "verification failed, it cannot be shown to be in the transparency log",
-            field=ANNOTATION_BUNDLE,
-        )
-    return Bundle(
-        media_type=LEGACY_BUNDLE_MEDIA_TYPE,
-        version="0.1",
-        certificate_chain=None if signature.certificate is None else (signature.certificate,),
-        public_key_hint=None if signature.certificate is not None else "",
-        tlog_entries=(signature.rekor_bundle.to_tlog_entry(),),
-        rfc3161_timestamps=() if signature.timestamp is None else (signature.timestamp,),
+    """The bundle the Verifier checks for this layer (module docstring): a message
+    signature over SHA-256(payload); :meth:`LayerMaterial.bundle` for the rest."""
+    return signature.material.bundle(
+        "signature",
         message_signature=MessageSignature(
             digest_algorithm="SHA2_256",
             digest=hashlib.sha256(signature.payload).digest(),
             signature=signature.signature,
         ),
-        dsse_envelope=None,
     )

@@ -221,6 +221,23 @@ def _schema_version(obj: Mapping[str, Any], path: str) -> None:
         raise FormatError(f"expected 2, found {version!r}", field=f"{path}.schemaVersion")
 
 
+def _document(
+    manifest: ImageManifest | ImageIndex, body: Mapping[str, object]
+) -> dict[str, object]:
+    """A manifest's or index's JSON in the spec's field order: ``schemaVersion``,
+    ``mediaType``, ``artifactType``, ``body`` (config and layers, or manifests), ``subject``,
+    ``annotations``; absent optional fields are left out."""
+    out: dict[str, object] = {"schemaVersion": 2, "mediaType": manifest.media_type}
+    if manifest.artifact_type is not None:
+        out["artifactType"] = manifest.artifact_type
+    out.update(body)
+    if manifest.subject is not None:
+        out["subject"] = manifest.subject.to_json()
+    if manifest.annotations:
+        out["annotations"] = dict(manifest.annotations)
+    return out
+
+
 def _to_bytes(document: dict[str, object]) -> bytes:
     return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
 
@@ -237,16 +254,11 @@ class ImageManifest:
     annotations: Mapping[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, object]:
-        out: dict[str, object] = {"schemaVersion": 2, "mediaType": self.media_type}
-        if self.artifact_type is not None:
-            out["artifactType"] = self.artifact_type
-        out["config"] = self.config.to_json()
-        out["layers"] = [layer.to_json() for layer in self.layers]
-        if self.subject is not None:
-            out["subject"] = self.subject.to_json()
-        if self.annotations:
-            out["annotations"] = dict(self.annotations)
-        return out
+        body = {
+            "config": self.config.to_json(),
+            "layers": [layer.to_json() for layer in self.layers],
+        }
+        return _document(self, body)
 
     def to_bytes(self) -> bytes:
         """Compact JSON: the bytes to push (their sha256 is the manifest digest)."""
@@ -264,15 +276,7 @@ class ImageIndex:
     annotations: Mapping[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, object]:
-        out: dict[str, object] = {"schemaVersion": 2, "mediaType": self.media_type}
-        if self.artifact_type is not None:
-            out["artifactType"] = self.artifact_type
-        out["manifests"] = [m.to_json() for m in self.manifests]
-        if self.subject is not None:
-            out["subject"] = self.subject.to_json()
-        if self.annotations:
-            out["annotations"] = dict(self.annotations)
-        return out
+        return _document(self, {"manifests": [m.to_json() for m in self.manifests]})
 
     def to_bytes(self) -> bytes:
         """Compact JSON: the bytes to push (their sha256 is the index digest)."""

@@ -51,6 +51,7 @@ COMMANDS: dict[str, str] = {
     "tree": "image_attach",
     "trust-instance": "instance",
     "demo": "demo",
+    "policy": "policy",
 }
 
 

@@ -1,0 +1,1 @@
+"""Admission policy models (pure): Kyverno verifyImages, ClusterImagePolicy."""

@@ -76,8 +76,9 @@ def post(c: TestClient, path: str, fixture: str | dict[str, Any]) -> dict[str, A
     answer: dict[str, Any] = response.json()
     assert answer["apiVersion"] == "admission.k8s.io/v1"
     assert answer["kind"] == "AdmissionReview"
-    assert answer["response"]["uid"] == doc["request"]["uid"]
-    return answer["response"]
+    result: dict[str, Any] = answer["response"]
+    assert result["uid"] == doc["request"]["uid"]
+    return result
 
 
 @pytest.mark.parametrize("path", ["/validate", "/validations"])

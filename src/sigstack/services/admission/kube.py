@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import os
 import ssl
 import tempfile
 import threading
@@ -111,8 +112,10 @@ def _named(entries: Any, name: str, what: str, path: Path) -> dict[str, Any]:
 
 def _data_file(data: str, directory: Path, name: str) -> str:
     target = directory / name
-    target.write_bytes(base64.b64decode(data))
-    target.chmod(0o600)
+    directory.mkdir(parents=True, exist_ok=True)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(base64.b64decode(data))
     return str(target)
 
 

@@ -82,6 +82,9 @@ def make_tsa_chain(
     leaf_window: tuple[datetime, datetime] | None = None,
     intermediate: bool = True,
     leaf_key_usage: x509.KeyUsage | None = None,
+    intermediate_ca: bool = True,
+    intermediate_cert_sign: bool = True,
+    root_path_length: int | None = None,
 ) -> TsaChain:
     """A root → [intermediate →] leaf chain; the leaf profile can be bent for negative tests."""
     start, end = GEN_TIME - timedelta(days=30), GEN_TIME + timedelta(days=3650)
@@ -90,7 +93,13 @@ def make_tsa_chain(
     leaf_key = leaf_key or ec.generate_private_key(ec.SECP256R1())
 
     def ca_cert(
-        subject: str, key: Key, issuer: str, signer: Key, path_length: int | None
+        subject: str,
+        key: Key,
+        issuer: str,
+        signer: Key,
+        path_length: int | None,
+        ca: bool = True,
+        cert_sign: bool = True,
     ) -> x509.Certificate:
         return (
             x509.CertificateBuilder()
@@ -100,18 +109,29 @@ def make_tsa_chain(
             .serial_number(x509.random_serial_number())
             .not_valid_before(start)
             .not_valid_after(end)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), True)
             .add_extension(
-                x509.KeyUsage(False, False, False, False, False, True, True, False, False), True
+                x509.BasicConstraints(ca=ca, path_length=path_length if ca else None), True
+            )
+            .add_extension(
+                x509.KeyUsage(True, False, False, False, False, cert_sign, True, False, False),
+                True,
             )
             .sign(signer, hashes.SHA256())
         )
 
-    root = ca_cert("forge root", root_key, "forge root", root_key, None)
+    root = ca_cert("forge root", root_key, "forge root", root_key, root_path_length)
     issuer_cert, issuer_key = root, root_key
     middle: tuple[x509.Certificate, ...] = ()
     if intermediate:
-        issuer_cert = ca_cert("forge intermediate", mid_key, "forge root", root_key, 0)
+        issuer_cert = ca_cert(
+            "forge intermediate",
+            mid_key,
+            "forge root",
+            root_key,
+            0,
+            intermediate_ca,
+            intermediate_cert_sign,
+        )
         issuer_key = mid_key
         middle = (issuer_cert,)
     window = leaf_window or (start, end)

@@ -316,3 +316,19 @@ def test_chain_without_intermediate_verifies(tmp_path: Path) -> None:
     assert rfc3161_verdict(body, MESSAGE, chain.certs) is None
     assert openssl_verdict(body, MESSAGE, chain.certs, GEN_TIME, tmp_path) is None
     assert ours(body, MESSAGE, chain.der) is None
+
+
+@pytest.mark.parametrize(
+    ("options", "reason"),
+    [
+        ({"intermediate_ca": False}, "TSA intermediate 1 to be a CA, found cA false"),
+        ({"intermediate_cert_sign": False}, "intermediate 1's keyUsage to allow keyCertSign"),
+        ({"root_path_length": 0}, "at most 0 intermediates under the TSA root, found 1"),
+    ],
+)
+def test_trusted_chain_ca_constraints(options: dict[str, Any], reason: str) -> None:
+    chain = make_tsa_chain(**options)
+    body = Forge(chain).build()
+    with pytest.raises(VerificationError, match=reason):
+        verify_response(body, MESSAGE, chain=chain.der)
+    assert rfc3161_verdict(body, MESSAGE, chain.certs) is not None

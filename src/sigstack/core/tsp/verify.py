@@ -348,7 +348,7 @@ def _check_signature(signer: SignerInfo, chain: TrustedTsaChain, digest: str) ->
         ) from None
 
 
-def _check_signer(response: TimeStampResponse, chain: TrustedTsaChain) -> None:
+def _check_signer(response: TimeStampResponse, tst_info: TstInfo, chain: TrustedTsaChain) -> None:
     if len(response.signer_infos) != 1:
         raise VerificationError(
             f"expected exactly one SignerInfo, found {len(response.signer_infos)}"
@@ -403,8 +403,7 @@ def _check_signer(response: TimeStampResponse, chain: TrustedTsaChain) -> None:
     if _single(signer, _CONTENT_TYPE, "content-type") != _TST_INFO_VALUE:
         raise VerificationError("expected the content-type attribute id-ct-TSTInfo, found another")
     value = _single(signer, _MESSAGE_DIGEST, "message-digest")
-    assert response.tst_info is not None
-    expected = hashlib.new(digest, response.tst_info.der).digest()
+    expected = hashlib.new(digest, tst_info.der).digest()
     if value[:1] != b"\x04" or value[2:] != expected or value[1] != len(expected):
         raise VerificationError(
             f"expected message-digest = {digest} of the TSTInfo ({expected.hex()}),"
@@ -445,7 +444,7 @@ def verify_response(
         raise VerificationError(
             f"expected eContentType id-ct-TSTInfo, found {decoded.econtent_type}"
         )
-    _check_signer(decoded, trusted)
+    _check_signer(decoded, info, trusted)
     if info.version != 1:
         raise VerificationError(f"expected TSTInfo version 1, found {info.version}")
     imprint = _DIGESTS.get(info.message_imprint.hash_algorithm)

@@ -11,33 +11,25 @@ manifest is assembled by hand from the spec's documented layout (§1.5, §1.2, �
 from __future__ import annotations
 
 import base64
-import gzip
-import io
 import json
-import os
 import subprocess
-import sys
-import tarfile
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from sigstack.clients.registry import RegistryClient, StaticCredentials
-from sigstack.clock import utc_now
 from sigstack.core.oci import Descriptor, ImageManifest, digest_of
-from sigstack.core.oci import mediatypes as mt
 from sigstack.core.oci.digest import Digest
-from sigstack.sign import Signer, SigningContext
-from sigstack.testing.registry import RegistryProcess, RegistryUnavailable, start_registry
-from sigstack.testing.service import ServiceProcess
-from sigstack.testing.stack import start_stack
+from sigstack.sign import Signer
+from tests.integration._images import (
+    ImageEnv,
+    image_env,
+    legacy_manifest_by_hand,
+    rekor_bundle_by_hand,
+)
 
 EMAIL = "builder@example.com"
-ANONYMOUS = StaticCredentials(None)
 SLSA02 = "https://slsa.dev/provenance/v0.2"
 PROVENANCE = {
     "builder": {"id": "https://ci.example.com/builder@v1"},
@@ -46,96 +38,20 @@ PROVENANCE = {
 }
 
 
-@dataclass
-class Env:
-    root: Path
-    stack: ServiceProcess
-    registry: RegistryProcess
-    client: RegistryClient
-
-    @property
-    def issuer(self) -> str:
-        return f"{self.stack.url}/oidc"
-
-    def who(self, email: str = EMAIL) -> list[str]:
-        return ["--certificate-identity", email, "--certificate-oidc-issuer", self.issuer]
-
-
 @pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
-    root = tmp_path_factory.mktemp("attest")
-    (root / "docker").mkdir()
-    (root / "docker" / "config.json").write_text("{}")
-    (root / "provenance.json").write_text(json.dumps(PROVENANCE))
-    try:
-        registry = start_registry(root / "registry")
-    except RegistryUnavailable as exc:
-        pytest.fail(str(exc))
-    stack = None
-    try:
-        stack = start_stack(root / "data", output=root / "up.log")
-        with RegistryClient(registry.host, plain_http=True, credentials=ANONYMOUS) as client:
-            yield Env(root, stack, registry, client)
-    finally:
-        if stack is not None:
-            stack.stop()
-        registry.stop()
+def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ImageEnv]:
+    with image_env(tmp_path_factory.mktemp("attest"), EMAIL) as running:
+        (running.root / "provenance.json").write_text(json.dumps(PROVENANCE))
+        yield running
 
 
-def _sigstack(env: Env, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
-    environ = {
-        k: v for k, v in os.environ.items() if not k.startswith(("SIGSTORE_", "COSIGN_", "SIGSTACK_"))
-    }  # fmt: skip
-    environ |= {
-        "SIGSTACK_HOME": str(env.stack.data_dir),
-        "DOCKER_CONFIG": str(env.root / "docker"),
-        **extra,
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "sigstack", *args],
-        capture_output=True, text=True, timeout=120, env=environ, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
-
-
-def _token(env: Env, email: str = EMAIL) -> str:
-    out = _sigstack(env, "oidc", "token", "--email", email, "--data-dir", str(env.stack.data_dir))
-    assert out.returncode == 0, out.stderr
-    return out.stdout.strip()
-
-
-def _attest(env: Env, image: str, *args: str) -> subprocess.CompletedProcess[str]:
-    out = _sigstack(
-        env, "attest", image, "--predicate", str(env.root / "provenance.json"), *args,
-        SIGSTORE_IDENTITY_TOKEN=_token(env),
+def _attest(env: ImageEnv, image: str, *args: str) -> subprocess.CompletedProcess[str]:
+    out = env.sigstack(
+        "attest", image, "--predicate", str(env.root / "provenance.json"), *args,
+        SIGSTORE_IDENTITY_TOKEN=env.token(),
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
     return out
-
-
-def _layer(text: str) -> bytes:
-    raw = io.BytesIO()
-    with tarfile.open(fileobj=raw, mode="w") as tar:
-        body = text.encode()
-        info = tarfile.TarInfo("hello.txt")
-        info.size, info.mtime = len(body), 0
-        tar.addfile(info, io.BytesIO(body))
-    return gzip.compress(raw.getvalue(), mtime=0)
-
-
-def push_image(env: Env, repo: str, text: str, tag: str | None = "v1") -> Descriptor:
-    layer = _layer(text)
-    config = json.dumps(
-        {"architecture": "amd64", "os": "linux", "config": {},
-         "rootfs": {"type": "layers", "diff_ids": [str(digest_of(gzip.decompress(layer)))]}},
-        separators=(",", ":"),
-    ).encode()  # fmt: skip
-    env.client.push_blob(repo, config)
-    env.client.push_blob(repo, layer)
-    manifest = ImageManifest(
-        config=Descriptor.of(config, mt.OCI_CONFIG),
-        layers=(Descriptor.of(layer, mt.OCI_LAYER_GZIP),),
-    )
-    return env.client.put_manifest(repo, manifest, tag=tag).descriptor
 
 
 def _att_tag(digest: Digest) -> str:
@@ -154,9 +70,9 @@ def _statements(stdout: str) -> list[dict[str, object]]:
 
 
 @pytest.mark.parametrize("fmt", ["legacy", "bundle"])
-def test_attest_slsa_keyless_then_verify_both_formats(env: Env, fmt: str) -> None:
+def test_attest_slsa_keyless_then_verify_both_formats(env: ImageEnv, fmt: str) -> None:
     repo = f"attest/{fmt}"
-    pushed = push_image(env, repo, f"attest {fmt}")
+    pushed = env.push(repo, f"attest {fmt}")
     image = f"{env.registry.host}/{repo}"
     done = _attest(env, f"{image}:v1", "--type", "slsaprovenance", "--format", fmt)
     assert "uses a tag, not a digest" in done.stderr
@@ -181,7 +97,7 @@ def test_attest_slsa_keyless_then_verify_both_formats(env: Env, fmt: str) -> Non
         assert referrer.annotations["dev.sigstore.bundle.predicateType"] == SLSA02
         assert referrer.annotations["dev.sigstore.bundle.content"] == "dsse-envelope"
 
-    ok = _sigstack(env, "verify-attestation", f"{image}:v1", "--type", "slsaprovenance", *env.who())
+    ok = env.sigstack("verify-attestation", f"{image}:v1", "--type", "slsaprovenance", *env.who())
     assert ok.returncode == 0, ok.stderr
     assert f"Verification for {image}:v1 --" in ok.stderr
     assert f"The attestations are of predicate type {SLSA02}" in ok.stderr
@@ -191,8 +107,8 @@ def test_attest_slsa_keyless_then_verify_both_formats(env: Env, fmt: str) -> Non
     assert statement["predicateType"] == SLSA02
     assert statement["predicate"] == PROVENANCE
 
-    as_json = _sigstack(
-        env, "verify-attestation", f"{image}@{pushed.digest}", "--type", SLSA02, *env.who(),
+    as_json = env.sigstack(
+        "verify-attestation", f"{image}@{pushed.digest}", "--type", SLSA02, *env.who(),
         "--json",
     )  # fmt: skip
     assert as_json.returncode == 0, as_json.stderr
@@ -201,8 +117,8 @@ def test_attest_slsa_keyless_then_verify_both_formats(env: Env, fmt: str) -> Non
     assert report["issuer"] == env.issuer
     assert report["statement"]["predicate"] == PROVENANCE
 
-    wrong_type = _sigstack(
-        env, "verify-attestation", f"{image}:v1", "--type", "cyclonedx", *env.who()
+    wrong_type = env.sigstack(
+        "verify-attestation", f"{image}:v1", "--type", "cyclonedx", *env.who()
     )
     assert wrong_type.returncode == 1
     assert (
@@ -210,8 +126,8 @@ def test_attest_slsa_keyless_then_verify_both_formats(env: Env, fmt: str) -> Non
         f"found: {SLSA02}" in wrong_type.stderr
     )
 
-    wrong_who = _sigstack(
-        env, "verify-attestation", f"{image}:v1", "--type", "slsaprovenance",
+    wrong_who = env.sigstack(
+        "verify-attestation", f"{image}:v1", "--type", "slsaprovenance",
         *env.who("mallory@example.com"),
     )  # fmt: skip
     assert wrong_who.returncode == 1
@@ -219,10 +135,10 @@ def test_attest_slsa_keyless_then_verify_both_formats(env: Env, fmt: str) -> Non
     assert "expected identity 'mallory@example.com'" in wrong_who.stderr
 
 
-def test_attestation_of_another_image_is_refused(env: Env) -> None:
+def test_attestation_of_another_image_is_refused(env: ImageEnv) -> None:
     repo = "attest/copied"
-    first = push_image(env, repo, "first", tag="first")
-    second = push_image(env, repo, "second", tag="second")
+    first = env.push(repo, "first", tag="first")
+    second = env.push(repo, "second", tag="second")
     image = f"{env.registry.host}/{repo}"
     _attest(env, f"{image}@{first.digest}", "--type", "slsaprovenance", "--format", "legacy")
     _attest(env, f"{image}@{first.digest}", "--type", "slsaprovenance", "--format", "bundle")
@@ -240,8 +156,8 @@ def test_attestation_of_another_image_is_refused(env: Env) -> None:
     )  # fmt: skip
     env.client.put_manifest(repo, moved)
 
-    out = _sigstack(
-        env, "verify-attestation", f"{image}@{second.digest}", "--type", "slsaprovenance",
+    out = env.sigstack(
+        "verify-attestation", f"{image}@{second.digest}", "--type", "slsaprovenance",
         *env.who(),
     )  # fmt: skip
     assert out.returncode == 1, out.stdout
@@ -253,33 +169,62 @@ def test_attestation_of_another_image_is_refused(env: Env) -> None:
     assert out.stderr.count(reason) == 2  # the legacy layer and the bundle referrer
 
     # the original image still verifies
-    ok = _sigstack(
-        env, "verify-attestation", f"{image}@{first.digest}", "--type", "slsaprovenance",
+    ok = env.sigstack(
+        "verify-attestation", f"{image}@{first.digest}", "--type", "slsaprovenance",
         *env.who(),
     )  # fmt: skip
     assert ok.returncode == 0, ok.stderr
     assert len(_statements(ok.stdout)) == 2
 
 
-def test_image_without_attestations(env: Env) -> None:
-    pushed = push_image(env, "attest/none", "nothing")
+def test_verify_attestation_checks_annotations_of_the_image_subject(env: ImageEnv) -> None:
+    """-a key=value (§2.3 step 1): each must be among the annotations of the statement's
+    subject that is the image; cosign v3's signature statement carries sign's -a there."""
+    repo = "attest/annotated"
+    pushed = env.push(repo, "annotated")
+    image = f"{env.registry.host}/{repo}@{pushed.digest}"
+    signed = env.sigstack("sign", image, "-a", "env=prod", SIGSTORE_IDENTITY_TOKEN=env.token())
+    assert signed.returncode == 0, signed.stderr
+    _attest(env, image, "--type", "slsaprovenance")  # a statement whose subject has none
+    sign_type = ("--type", "https://sigstore.dev/cosign/sign/v1")
+
+    ok = env.sigstack("verify-attestation", image, *sign_type, "-a", "env=prod", *env.who())
+    assert ok.returncode == 0, ok.stderr
+    assert "  - The specified annotations were verified." in ok.stderr
+    [statement] = _statements(ok.stdout)
+    assert statement["subject"] == [
+        {"digest": {"sha256": pushed.digest.encoded}, "annotations": {"env": "prod"}}
+    ]
+
+    wrong = env.sigstack("verify-attestation", image, *sign_type, "-a", "env=dev", *env.who())
+    assert wrong.returncode == 1, wrong.stdout
+    assert "missing or incorrect annotation: expected env=dev, found env=prod" in wrong.stderr
+
+    missing = env.sigstack(
+        "verify-attestation", image, "--type", "slsaprovenance", "-a", "env=prod", *env.who()
+    )
+    assert missing.returncode == 1, missing.stdout
+    assert "missing or incorrect annotation: expected env=prod, found no env" in missing.stderr
+
+    malformed = env.sigstack("verify-attestation", image, "-a", "env", *env.who())
+    assert malformed.returncode == 1
+    assert "expected -a key=value, found 'env'" in malformed.stderr
+
+
+def test_image_without_attestations(env: ImageEnv) -> None:
+    pushed = env.push("attest/none", "nothing")
     image = f"{env.registry.host}/attest/none@{pushed.digest}"
-    out = _sigstack(env, "verify-attestation", image, "--type", "slsaprovenance", *env.who())
+    out = env.sigstack("verify-attestation", image, "--type", "slsaprovenance", *env.who())
     assert out.returncode == 10
     assert f"no attestations found for image {env.registry.host}/attest/none@" in out.stderr
-    bogus = _sigstack(env, "verify-attestation", image, "--type", "bogus", *env.who())
+    bogus = env.sigstack("verify-attestation", image, "--type", "bogus", *env.who())
     assert bogus.returncode == 1
     assert "expected a predicate type URI or one of custom, slsaprovenance" in bogus.stderr
 
 
-def _context(env: Env) -> SigningContext:
-    document = json.loads((env.stack.data_dir / "trust_config.json").read_text())
-    return SigningContext.from_trust_config(document, now=utc_now(), rekor_version=1)
-
-
-def test_hand_built_legacy_att_layer_verifies(env: Env) -> None:
+def test_hand_built_legacy_att_layer_verifies(env: ImageEnv) -> None:
     repo = "attest/handmade"
-    pushed = push_image(env, repo, "hand made")
+    pushed = env.push(repo, "hand made")
     name = f"{env.registry.host}/{repo}"
     statement = json.dumps({
         "_type": "https://in-toto.io/Statement/v0.1",
@@ -287,7 +232,9 @@ def test_hand_built_legacy_att_layer_verifies(env: Env) -> None:
         "predicateType": "https://cosign.sigstore.dev/attestation/v1",
         "predicate": {"Data": "hello", "Timestamp": "2026-11-22T00:00:00Z"},
     }).encode()  # fmt: skip
-    signed = Signer(_context(env), _token(env)).sign_dsse("application/vnd.in-toto+json", statement)
+    signed = Signer(env.signing_context(rekor_version=1), env.token()).sign_dsse(
+        "application/vnd.in-toto+json", statement
+    )
     material = signed["verificationMaterial"]
     entry = material["tlogEntries"][0]
     leaf = x509.load_der_x509_certificate(base64.b64decode(material["certificate"]["rawBytes"]))
@@ -297,42 +244,23 @@ def test_hand_built_legacy_att_layer_verifies(env: Env) -> None:
         "payload": base64.b64encode(statement).decode(),
         "signatures": [{"keyid": "", "sig": signed["dsseEnvelope"]["signatures"][0]["sig"]}],
     }).encode()  # fmt: skip
-    # §1.3: capitalised outer keys; logID is the hex of the log's key ID
-    rekor_bundle = {
-        "SignedEntryTimestamp": entry["inclusionPromise"]["signedEntryTimestamp"],
-        "Payload": {
-            "body": entry["canonicalizedBody"],
-            "integratedTime": int(entry["integratedTime"]),
-            "logIndex": int(entry["logIndex"]),
-            "logID": base64.b64decode(entry["logId"]["keyId"]).hex(),
-        },
-    }
+    rekor_bundle = rekor_bundle_by_hand(entry)
     annotations = {
         "predicateType": "https://cosign.sigstore.dev/attestation/v1",
         "dev.cosignproject.cosign/signature": "",
         "dev.sigstore.cosign/certificate": leaf.public_bytes(serialization.Encoding.PEM).decode(),
         "dev.sigstore.cosign/bundle": json.dumps(rekor_bundle),
     }
-    config = json.dumps({
-        "architecture": "", "created": "0001-01-01T00:00:00Z", "os": "",
-        "rootfs": {"type": "layers", "diff_ids": [str(digest_of(envelope))]}, "config": {},
-    }).encode()  # fmt: skip
-    manifest = {
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
-                   "size": len(config), "digest": str(digest_of(config))},
-        "layers": [{"mediaType": "application/vnd.dsse.envelope.v1+json",
-                    "size": len(envelope), "digest": str(digest_of(envelope)),
-                    "annotations": annotations}],
-    }  # fmt: skip
+    config, manifest = legacy_manifest_by_hand(
+        envelope, "application/vnd.dsse.envelope.v1+json", annotations
+    )
     env.client.push_blob(repo, envelope)
     env.client.push_blob(repo, config)
     env.client.put_manifest(
         repo, json.dumps(manifest, indent=1).encode(), tag=_att_tag(pushed.digest)
     )
 
-    out = _sigstack(env, "verify-attestation", f"{name}:v1", *env.who())  # --type custom
+    out = env.sigstack("verify-attestation", f"{name}:v1", *env.who())  # --type custom
     assert out.returncode == 0, out.stderr
     assert [json.loads(line) for line in out.stdout.splitlines()] == [json.loads(envelope)]
 
@@ -341,27 +269,27 @@ def test_hand_built_legacy_att_layer_verifies(env: Env) -> None:
     forged["payload"] = base64.b64encode(statement.replace(b"hello", b"HELLO")).decode()
     forged_blob = json.dumps(forged).encode()
     env.client.push_blob(repo, forged_blob)
-    layer = manifest["layers"][0]  # type: ignore[index]
+    layer = manifest["layers"][0]
     layer["digest"], layer["size"] = str(digest_of(forged_blob)), len(forged_blob)
     env.client.put_manifest(repo, json.dumps(manifest).encode(), tag=_att_tag(pushed.digest))
-    bad = _sigstack(env, "verify-attestation", f"{name}:v1", *env.who())
+    bad = env.sigstack("verify-attestation", f"{name}:v1", *env.who())
     assert bad.returncode == 1
     assert f"{name}:{_att_tag(pushed.digest)} layer 0: " in bad.stderr
     assert "expected a signature by the ecdsa-p256 key" in bad.stderr
     assert "found one that does not verify" in bad.stderr
 
 
-def test_attach_sbom_both_formats_tree_and_triangulate(env: Env) -> None:
+def test_attach_sbom_both_formats_tree_and_triangulate(env: ImageEnv) -> None:
     repo = "attach/sbom"
-    pushed = push_image(env, repo, "with an sbom")
+    pushed = env.push(repo, "with an sbom")
     image = f"{env.registry.host}/{repo}"
     spdx = env.root / "sbom.spdx.json"
     spdx.write_text(json.dumps({"spdxVersion": "SPDX-2.3", "name": "app"}))
     cdx = env.root / "sbom.cdx.json"
     cdx.write_text(json.dumps({"bomFormat": "CycloneDX", "specVersion": "1.5"}))
 
-    legacy = _sigstack(
-        env, "attach", "sbom", f"{image}:v1", "--sbom", str(spdx), "--type", "spdxjson"
+    legacy = env.sigstack(
+        "attach", "sbom", f"{image}:v1", "--sbom", str(spdx), "--type", "spdxjson"
     )
     assert legacy.returncode == 0, legacy.stderr
     sbom_tag = f"sha256-{pushed.digest.encoded}.sbom"
@@ -372,8 +300,8 @@ def test_attach_sbom_both_formats_tree_and_triangulate(env: Env) -> None:
     assert layer.media_type == "text/spdx+json"
     assert env.client.get_blob(repo, layer.digest) == spdx.read_bytes()
 
-    referrer = _sigstack(
-        env, "attach", "sbom", f"{image}@{pushed.digest}", "--sbom", str(cdx),
+    referrer = env.sigstack(
+        "attach", "sbom", f"{image}@{pushed.digest}", "--sbom", str(cdx),
         "--type", "cyclonedx", "--format", "referrer",
     )  # fmt: skip
     assert referrer.returncode == 0, referrer.stderr
@@ -382,7 +310,7 @@ def test_attach_sbom_both_formats_tree_and_triangulate(env: Env) -> None:
 
     _attest(env, f"{image}@{pushed.digest}", "--type", "slsaprovenance1", "--format", "bundle")
 
-    tree = _sigstack(env, "tree", f"{image}:v1")
+    tree = env.sigstack("tree", f"{image}:v1")
     assert tree.returncode == 0, tree.stderr
     lines = tree.stdout.splitlines()
     assert lines[0] == f"Supply chain security related artifacts for an image: {image}:v1"
@@ -398,15 +326,15 @@ def test_attach_sbom_both_formats_tree_and_triangulate(env: Env) -> None:
     )
     assert "Signatures for an image tag" not in tree.stdout
 
-    where = _sigstack(env, "triangulate", f"{image}:v1", "--type", "sbom")
+    where = env.sigstack("triangulate", f"{image}:v1", "--type", "sbom")
     assert where.returncode == 0, where.stderr
     assert where.stdout.strip() == f"{image}:{sbom_tag}"
-    signature = _sigstack(env, "triangulate", f"{image}:v1")
+    signature = env.sigstack("triangulate", f"{image}:v1")
     assert signature.stdout.strip() == f"{image}:sha256-{pushed.digest.encoded}.sig"
-    digest = _sigstack(env, "triangulate", f"{image}:v1", "--type", "digest")
+    digest = env.sigstack("triangulate", f"{image}:v1", "--type", "digest")
     assert digest.stdout.strip() == f"{image}@{pushed.digest}"
-    moved = _sigstack(
-        env, "triangulate", f"{image}:v1", "--type", "attestation",
+    moved = env.sigstack(
+        "triangulate", f"{image}:v1", "--type", "attestation",
         SIGSTACK_REPOSITORY=f"{env.registry.host}/elsewhere/sigs",
     )  # fmt: skip
     assert moved.returncode == 0, moved.stderr
@@ -415,10 +343,10 @@ def test_attach_sbom_both_formats_tree_and_triangulate(env: Env) -> None:
     )
 
 
-def test_tree_of_an_image_with_nothing_attached(env: Env) -> None:
-    pushed = push_image(env, "attach/bare", "bare")
+def test_tree_of_an_image_with_nothing_attached(env: ImageEnv) -> None:
+    pushed = env.push("attach/bare", "bare")
     image = f"{env.registry.host}/attach/bare:v1"
-    out = _sigstack(env, "tree", image)
+    out = env.sigstack("tree", image)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == (
         f"No supply chain security related artifacts found for image {image} "
@@ -426,21 +354,21 @@ def test_tree_of_an_image_with_nothing_attached(env: Env) -> None:
     )
 
 
-def test_key_attestations_replace_and_repository_override(env: Env) -> None:
+def test_key_attestations_replace_and_repository_override(env: ImageEnv) -> None:
     prefix = env.root / "attester"
-    made = _sigstack(
-        env, "generate-key-pair", "--output-key-prefix", str(prefix), COSIGN_PASSWORD="pw"
+    made = env.sigstack(
+        "generate-key-pair", "--output-key-prefix", str(prefix), COSIGN_PASSWORD="pw"
     )
     assert made.returncode == 0, made.stderr
     key, pub = prefix.with_suffix(".key"), prefix.with_suffix(".pub")
     repo = "keyed/attest"
-    pushed = push_image(env, repo, "keyed attest")
+    pushed = env.push(repo, "keyed attest")
     image = f"{env.registry.host}/{repo}@{pushed.digest}"
     vuln = env.root / "vuln.json"
     vuln.write_text(json.dumps({"scanner": {"uri": "pkg:example/scanner"}}))
 
     def attest(*args: str) -> None:
-        out = _sigstack(env, "attest", image, "--key", str(key), "--format", "legacy", *args,
+        out = env.sigstack("attest", image, "--key", str(key), "--format", "legacy", *args,
                         COSIGN_PASSWORD="pw")  # fmt: skip
         assert out.returncode == 0, out.stderr
 
@@ -460,46 +388,46 @@ def test_key_attestations_replace_and_repository_override(env: Env) -> None:
     )
     assert layer_types() == [vuln_type, SLSA02]  # --replace: same type dropped first
 
-    ok = _sigstack(env, "verify-attestation", image, "--type", "vuln", "--key", str(pub))
+    ok = env.sigstack("verify-attestation", image, "--type", "vuln", "--key", str(pub))
     assert ok.returncode == 0, ok.stderr
     assert "The signatures were verified against the specified public key" in ok.stderr
     (statement,) = _statements(ok.stdout)
     assert statement["predicate"] == {"scanner": {"uri": "pkg:example/scanner"}}
-    keyless = _sigstack(env, "verify-attestation", image, "--type", "vuln", *env.who())
+    keyless = env.sigstack("verify-attestation", image, "--type", "vuln", *env.who())
     assert keyless.returncode == 1 and "managed key" in keyless.stderr
 
     # attestations stored in another repository are found there, and only there
     elsewhere = f"{env.registry.host}/keyed/attestations"
-    moved = _sigstack(
-        env, "attest", image, "--key", str(key), "--predicate", str(vuln), "--type", "vuln",
+    moved = env.sigstack(
+        "attest", image, "--key", str(key), "--predicate", str(vuln), "--type", "vuln",
         "--format", "bundle", COSIGN_PASSWORD="pw", SIGSTACK_REPOSITORY=elsewhere,
     )  # fmt: skip
     assert moved.returncode == 0, moved.stderr
     assert f"-> {elsewhere}@sha256:" in moved.stdout
-    there = _sigstack(env, "verify-attestation", image, "--type", "vuln", "--key", str(pub),
+    there = env.sigstack("verify-attestation", image, "--type", "vuln", "--key", str(pub),
                       "--repository", elsewhere, "--json")  # fmt: skip
     assert there.returncode == 0, there.stderr
     assert [r["format"] for r in json.loads(there.stdout)] == ["bundle"]
-    tree = _sigstack(env, "tree", image, "--repository", elsewhere)
+    tree = env.sigstack("tree", image, "--repository", elsewhere)
     assert f"predicateType={vuln_type}" in tree.stdout
     assert "Attestations for an image tag" not in tree.stdout
 
 
-def test_legacy_format_with_rekor_v2_is_refused_and_bundle_with_v2_verifies(env: Env) -> None:
+def test_legacy_format_with_rekor_v2_is_refused_and_bundle_with_v2_verifies(env: ImageEnv) -> None:
     repo = "attest/v2"
-    pushed = push_image(env, repo, "rekor v2")
+    pushed = env.push(repo, "rekor v2")
     image = f"{env.registry.host}/{repo}@{pushed.digest}"
     predicate = str(env.root / "provenance.json")
-    refused = _sigstack(
-        env, "attest", image, "--predicate", predicate, "--type", "slsaprovenance",
-        "--format", "legacy", "--rekor-version", "2", SIGSTORE_IDENTITY_TOKEN=_token(env),
+    refused = env.sigstack(
+        "attest", image, "--predicate", predicate, "--type", "slsaprovenance",
+        "--format", "legacy", "--rekor-version", "2", SIGSTORE_IDENTITY_TOKEN=env.token(),
     )  # fmt: skip
     assert refused.returncode == 1
     assert "only a Rekor v1 log gives; this signer uses Rekor v2" in refused.stderr
     assert _att_tag(pushed.digest) not in env.client.list_tags(repo)
 
     _attest(env, image, "--type", "slsaprovenance", "--rekor-version", "2")
-    ok = _sigstack(env, "verify-attestation", image, "--type", "slsaprovenance", *env.who())
+    ok = env.sigstack("verify-attestation", image, "--type", "slsaprovenance", *env.who())
     assert ok.returncode == 0, ok.stderr
     (statement,) = _statements(ok.stdout)
     assert statement["predicateType"] == SLSA02

@@ -10,135 +10,49 @@ legacy ``.sig`` manifest is assembled by hand from the spec's documented layout.
 from __future__ import annotations
 
 import base64
-import gzip
-import io
 import json
-import os
 import subprocess
-import sys
-import tarfile
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from sigstack.clients.registry import RegistryClient, StaticCredentials
 from sigstack.clock import utc_now
 from sigstack.core.oci import Descriptor, ImageIndex, ImageManifest, Platform, digest_of
 from sigstack.core.oci import mediatypes as mt
 from sigstack.core.oci.digest import Digest
-from sigstack.sign import Signer, SigningContext
-from sigstack.testing.registry import RegistryProcess, RegistryUnavailable, start_registry
-from sigstack.testing.service import ServiceProcess
-from sigstack.testing.stack import start_stack
+from sigstack.sign import Signer
+from tests.integration._images import (
+    ImageEnv,
+    image_env,
+    legacy_manifest_by_hand,
+    rekor_bundle_by_hand,
+    start_test_registry,
+)
 
 EMAIL = "image@example.com"
-ANONYMOUS = StaticCredentials(None)
-
-
-@dataclass
-class Env:
-    root: Path
-    stack: ServiceProcess
-    registry: RegistryProcess
-    client: RegistryClient
-
-    @property
-    def issuer(self) -> str:
-        return f"{self.stack.url}/oidc"
-
-    def who(self, email: str = EMAIL) -> list[str]:
-        return ["--certificate-identity", email, "--certificate-oidc-issuer", self.issuer]
-
-
-def _start_registry(path: Path, **options: object) -> RegistryProcess:
-    try:
-        return start_registry(path, **options)  # type: ignore[arg-type]
-    except RegistryUnavailable as exc:
-        pytest.fail(str(exc))
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
-    root = tmp_path_factory.mktemp("image")
-    (root / "docker").mkdir()
-    (root / "docker" / "config.json").write_text("{}")
-    registry = _start_registry(root / "registry")
-    stack = None
-    try:
-        stack = start_stack(root / "data", output=root / "up.log")
-        with RegistryClient(registry.host, plain_http=True, credentials=ANONYMOUS) as client:
-            yield Env(root, stack, registry, client)
-    finally:
-        if stack is not None:
-            stack.stop()
-        registry.stop()
+def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ImageEnv]:
+    with image_env(tmp_path_factory.mktemp("image"), EMAIL) as running:
+        yield running
 
 
-def _sigstack(env: Env, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
-    environ = {
-        k: v for k, v in os.environ.items() if not k.startswith(("SIGSTORE_", "COSIGN_", "SIGSTACK_"))
-    }  # fmt: skip
-    environ |= {
-        "SIGSTACK_HOME": str(env.stack.data_dir),
-        "DOCKER_CONFIG": str(env.root / "docker"),
-        **extra,
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "sigstack", *args],
-        capture_output=True, text=True, timeout=120, env=environ, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
-
-
-def _token(env: Env, email: str = EMAIL) -> str:
-    out = _sigstack(env, "oidc", "token", "--email", email, "--data-dir", str(env.stack.data_dir))
-    assert out.returncode == 0, out.stderr
-    return out.stdout.strip()
-
-
-def _sign(env: Env, image: str, *args: str, email: str = EMAIL) -> subprocess.CompletedProcess[str]:
-    out = _sigstack(env, "sign", image, *args, SIGSTORE_IDENTITY_TOKEN=_token(env, email))
+def _sign(
+    env: ImageEnv, image: str, *args: str, email: str = EMAIL
+) -> subprocess.CompletedProcess[str]:
+    out = env.sigstack("sign", image, *args, SIGSTORE_IDENTITY_TOKEN=env.token(email))
     assert out.returncode == 0, out.stderr
     return out
-
-
-# -- tiny images ---------------------------------------------------------------------------
-
-
-def _layer(text: str) -> bytes:
-    raw = io.BytesIO()
-    with tarfile.open(fileobj=raw, mode="w") as tar:
-        body = text.encode()
-        info = tarfile.TarInfo("hello.txt")
-        info.size, info.mtime = len(body), 0
-        tar.addfile(info, io.BytesIO(body))
-    return gzip.compress(raw.getvalue(), mtime=0)
-
-
-def push_image(env: Env, repo: str, text: str, tag: str | None = "v1") -> Descriptor:
-    layer = _layer(text)
-    config = json.dumps(
-        {"architecture": "amd64", "os": "linux", "config": {},
-         "rootfs": {"type": "layers", "diff_ids": [str(digest_of(gzip.decompress(layer)))]}},
-        separators=(",", ":"),
-    ).encode()  # fmt: skip
-    env.client.push_blob(repo, config)
-    env.client.push_blob(repo, layer)
-    manifest = ImageManifest(
-        config=Descriptor.of(config, mt.OCI_CONFIG),
-        layers=(Descriptor.of(layer, mt.OCI_LAYER_GZIP),),
-    )
-    return env.client.put_manifest(repo, manifest, tag=tag).descriptor
 
 
 def _sig_tag(digest: Digest) -> str:
     return f"sha256-{digest.encoded}.sig"
 
 
-def _sig_layers(env: Env, repo: str, digest: Digest) -> tuple[Descriptor, ...]:
+def _sig_layers(env: ImageEnv, repo: str, digest: Digest) -> tuple[Descriptor, ...]:
     pulled = env.client.get_manifest(repo, _sig_tag(digest))
     assert isinstance(pulled.manifest, ImageManifest)
     return pulled.manifest.layers
@@ -148,15 +62,15 @@ def _sig_layers(env: Env, repo: str, digest: Digest) -> tuple[Descriptor, ...]:
 
 
 @pytest.mark.parametrize("fmt", ["legacy", "bundle"])
-def test_sign_then_verify_keyless_both_formats(env: Env, fmt: str) -> None:
+def test_sign_then_verify_keyless_both_formats(env: ImageEnv, fmt: str) -> None:
     repo = f"story/{fmt}"
-    pushed = push_image(env, repo, f"story {fmt}")
+    pushed = env.push(repo, f"story {fmt}")
     image = f"{env.registry.host}/{repo}"
     signed = _sign(env, f"{image}:v1", "-a", "real=true", "--format", fmt)
     assert "uses a tag, not a digest" in signed.stderr
     assert f"signed {image}:v1@{pushed.digest} ({fmt})" in signed.stdout
 
-    ok = _sigstack(env, "verify", f"{image}:v1", *env.who(), "-a", "real=true", "--json")
+    ok = env.sigstack("verify", f"{image}:v1", *env.who(), "-a", "real=true", "--json")
     assert ok.returncode == 0, ok.stderr
     assert f"Verification for {image}:v1 --" in ok.stderr
     assert "  - The specified annotations were verified." in ok.stderr
@@ -184,17 +98,17 @@ def test_sign_then_verify_keyless_both_formats(env: Env, fmt: str) -> None:
     else:
         assert claim["critical"]["type"] == "https://sigstore.dev/cosign/sign/v1"
 
-    text = _sigstack(env, "verify", f"{image}@{pushed.digest}", *env.who())
+    text = env.sigstack("verify", f"{image}@{pushed.digest}", *env.who())
     assert text.returncode == 0, text.stderr
     assert f"identity: {EMAIL}" in text.stdout and '"real": "true"' in text.stdout
 
-    wrong = _sigstack(env, "verify", f"{image}:v1", *env.who("mallory@example.com"))
+    wrong = env.sigstack("verify", f"{image}:v1", *env.who("mallory@example.com"))
     assert wrong.returncode == 12, wrong.stderr
     assert "no matching signatures" in wrong.stderr
     assert "expected identity 'mallory@example.com'" in wrong.stderr
     assert len(wrong.stderr.strip().splitlines()) == 1
 
-    missing = _sigstack(env, "verify", f"{image}:v1", *env.who(), "-a", "real=false")
+    missing = env.sigstack("verify", f"{image}:v1", *env.who(), "-a", "real=false")
     assert missing.returncode == 12
     assert "missing or incorrect annotation: expected real=false, found real=true" in missing.stderr
 
@@ -204,7 +118,7 @@ def test_sign_then_verify_keyless_both_formats(env: Env, fmt: str) -> None:
         assert len(_sig_layers(env, repo, pushed.digest)) == 2
     else:
         assert len(env.client.referrers(repo, pushed.digest).index.manifests) == 2
-    both = _sigstack(env, "verify", f"{image}@{pushed.digest}", "--json",
+    both = env.sigstack("verify", f"{image}@{pushed.digest}", "--json",
                      "--certificate-identity-regexp", r".*@example\.com",
                      "--certificate-oidc-issuer", env.issuer)  # fmt: skip
     assert both.returncode == 0, both.stderr
@@ -212,41 +126,39 @@ def test_sign_then_verify_keyless_both_formats(env: Env, fmt: str) -> None:
         "-",
         "true",
     ]
-    first_only = _sigstack(
-        env, "verify", f"{image}@{pushed.digest}", *env.who("second@example.com")
-    )
+    first_only = env.sigstack("verify", f"{image}@{pushed.digest}", *env.who("second@example.com"))
     assert first_only.returncode == 0, first_only.stderr
 
 
-def test_unsigned_image_has_no_signatures(env: Env) -> None:
-    pushed = push_image(env, "story/unsigned", "unsigned")
+def test_unsigned_image_has_no_signatures(env: ImageEnv) -> None:
+    pushed = env.push("story/unsigned", "unsigned")
     image = f"{env.registry.host}/story/unsigned"
-    out = _sigstack(env, "verify", f"{image}:v1", *env.who())
+    out = env.sigstack("verify", f"{image}:v1", *env.who())
     assert out.returncode == 10
     assert f"no signatures found for image {image}@{pushed.digest}" in out.stderr
 
 
-def test_retagged_image_is_not_the_signed_one(env: Env) -> None:
+def test_retagged_image_is_not_the_signed_one(env: ImageEnv) -> None:
     repo = "story/retag"
-    signed = push_image(env, repo, "the reviewed build")
+    signed = env.push(repo, "the reviewed build")
     image = f"{env.registry.host}/{repo}"
     _sign(env, f"{image}@{signed.digest}", "--format", "legacy")
-    assert _sigstack(env, "verify", f"{image}:v1", *env.who()).returncode == 0
-    other = push_image(env, repo, "something else")  # v1 now points to other content
-    out = _sigstack(env, "verify", f"{image}:v1", *env.who())
+    assert env.sigstack("verify", f"{image}:v1", *env.who()).returncode == 0
+    other = env.push(repo, "something else")  # v1 now points to other content
+    out = env.sigstack("verify", f"{image}:v1", *env.who())
     assert out.returncode == 10
     assert f"no signatures found for image {image}@{other.digest}" in out.stderr
 
 
-def test_a_signature_copied_to_another_image_is_refused(env: Env) -> None:
+def test_a_signature_copied_to_another_image_is_refused(env: ImageEnv) -> None:
     repo = "story/copied"
-    signed = push_image(env, repo, "signed one", tag="a")
-    other = push_image(env, repo, "other one", tag="b")
+    signed = env.push(repo, "signed one", tag="a")
+    other = env.push(repo, "other one", tag="b")
     image = f"{env.registry.host}/{repo}"
     _sign(env, f"{image}@{signed.digest}", "--format", "legacy")
     sig = env.client.get_manifest(repo, _sig_tag(signed.digest))
     env.client.put_manifest(repo, sig.data, tag=_sig_tag(other.digest))
-    out = _sigstack(env, "verify", f"{image}:b", *env.who())
+    out = env.sigstack("verify", f"{image}:b", *env.who())
     assert out.returncode == 12
     assert f"invalid or missing digest in claim: {signed.digest}" in out.stderr
 
@@ -265,9 +177,9 @@ def test_a_signature_copied_to_another_image_is_refused(env: Env) -> None:
         ("set", "set: signed entry timestamp does not verify"),
     ],
 )
-def test_tampered_signature_layer_is_refused(env: Env, part: str, reason: str) -> None:
+def test_tampered_signature_layer_is_refused(env: ImageEnv, part: str, reason: str) -> None:
     repo = f"story/tampered-{part}"
-    pushed = push_image(env, repo, f"tampered {part}")
+    pushed = env.push(repo, f"tampered {part}")
     image = f"{env.registry.host}/{repo}"
     _sign(env, f"{image}@{pushed.digest}", "--format", "legacy")
     pulled = env.client.get_manifest(repo, _sig_tag(pushed.digest))
@@ -292,15 +204,15 @@ def test_tampered_signature_layer_is_refused(env: Env, part: str, reason: str) -
         env.client.push_blob(repo, forged)
         layer["digest"], layer["size"] = str(digest_of(forged)), len(forged)
     env.client.put_manifest(repo, json.dumps(doc).encode(), tag=_sig_tag(pushed.digest))
-    out = _sigstack(env, "verify", f"{image}@{pushed.digest}", *env.who())
+    out = env.sigstack("verify", f"{image}@{pushed.digest}", *env.who())
     assert out.returncode == 12
     assert out.stderr.startswith(f"sigstack: error: no matching signatures for image {image}@")
     assert reason in out.stderr.split(".sig layer 0: ", 1)[1]
     assert len(out.stderr.strip().splitlines()) == 1
 
 
-def test_nonexistent_image_is_one_clear_line(env: Env) -> None:
-    out = _sigstack(env, "verify", f"{env.registry.host}/story/nothing:v1", *env.who())
+def test_nonexistent_image_is_one_clear_line(env: ImageEnv) -> None:
+    out = env.sigstack("verify", f"{env.registry.host}/story/nothing:v1", *env.who())
     assert out.returncode == 11
     assert out.stderr.startswith(
         f"sigstack: error: image not found: {env.registry.host}/story/nothing:v1"
@@ -308,10 +220,10 @@ def test_nonexistent_image_is_one_clear_line(env: Env) -> None:
     assert len(out.stderr.strip().splitlines()) == 1
 
 
-def test_registry_requiring_credentials_says_401(env: Env) -> None:
-    locked = _start_registry(env.root / "locked", users={"alice": "secret"})
+def test_registry_requiring_credentials_says_401(env: ImageEnv) -> None:
+    locked = start_test_registry(env.root / "locked", users={"alice": "secret"})
     try:
-        out = _sigstack(env, "verify", f"{locked.host}/app:v1", *env.who())
+        out = env.sigstack("verify", f"{locked.host}/app:v1", *env.who())
     finally:
         locked.stop()
     assert out.returncode == 1
@@ -320,30 +232,30 @@ def test_registry_requiring_credentials_says_401(env: Env) -> None:
     assert len(out.stderr.strip().splitlines()) == 1
 
 
-def test_key_signing_both_formats_and_no_duplicate(env: Env) -> None:
+def test_key_signing_both_formats_and_no_duplicate(env: ImageEnv) -> None:
     prefix = env.root / "release"
-    made = _sigstack(
-        env, "generate-key-pair", "--output-key-prefix", str(prefix), COSIGN_PASSWORD="pw"
+    made = env.sigstack(
+        "generate-key-pair", "--output-key-prefix", str(prefix), COSIGN_PASSWORD="pw"
     )
     assert made.returncode == 0, made.stderr
     key, pub = prefix.with_suffix(".key"), prefix.with_suffix(".pub")
     for fmt in ("legacy", "bundle"):
         repo = f"keyed/{fmt}"
-        pushed = push_image(env, repo, f"keyed {fmt}")
+        pushed = env.push(repo, f"keyed {fmt}")
         image = f"{env.registry.host}/{repo}@{pushed.digest}"
-        signed = _sigstack(
-            env, "sign", image, "--key", str(key), "--format", fmt, COSIGN_PASSWORD="pw"
+        signed = env.sigstack(
+            "sign", image, "--key", str(key), "--format", fmt, COSIGN_PASSWORD="pw"
         )
         assert signed.returncode == 0, signed.stderr
-        ok = _sigstack(env, "verify", image, "--key", str(pub), "--json")
+        ok = env.sigstack("verify", image, "--key", str(pub), "--json")
         assert ok.returncode == 0, ok.stderr
         assert "  - The signatures were verified against the specified public key" in ok.stderr
         assert json.loads(ok.stdout)[0]["critical"]["image"]["docker-manifest-digest"] == str(
             pushed.digest
         )
-        keyless = _sigstack(env, "verify", image, *env.who())
+        keyless = env.sigstack("verify", image, *env.who())
         assert keyless.returncode == 12 and "managed key" in keyless.stderr
-    again = _sigstack(env, "sign", f"{env.registry.host}/keyed/legacy:v1", "--key", str(key),
+    again = env.sigstack("sign", f"{env.registry.host}/keyed/legacy:v1", "--key", str(key),
                       "--format", "legacy", COSIGN_PASSWORD="pw")  # fmt: skip
     assert again.returncode == 0, again.stderr
     assert "already signed" in again.stdout
@@ -351,9 +263,9 @@ def test_key_signing_both_formats_and_no_duplicate(env: Env) -> None:
     assert len(_sig_layers(env, "keyed/legacy", legacy.digest)) == 1
 
 
-def test_repository_override_and_recursive_index(env: Env) -> None:
-    amd = push_image(env, "multi/app", "amd64 build", tag=None)
-    arm = push_image(env, "multi/app", "arm64 build", tag=None)
+def test_repository_override_and_recursive_index(env: ImageEnv) -> None:
+    amd = env.push("multi/app", "amd64 build", tag=None)
+    arm = env.push("multi/app", "arm64 build", tag=None)
     index = ImageIndex(manifests=(
         Descriptor(amd.media_type, amd.digest, amd.size, platform=Platform("amd64", "linux")),
         Descriptor(arm.media_type, arm.digest, arm.size, platform=Platform("arm64", "linux")),
@@ -363,27 +275,27 @@ def test_repository_override_and_recursive_index(env: Env) -> None:
     elsewhere = f"{env.registry.host}/signatures/store"
     _sign(env, f"{image}@{top.digest}", "--recursive", "--repository", elsewhere)
     for digest in (top.digest, amd.digest, arm.digest):
-        found = _sigstack(
-            env, "verify", f"{image}@{digest}", *env.who(), SIGSTACK_REPOSITORY=elsewhere
+        found = env.sigstack(
+            "verify", f"{image}@{digest}", *env.who(), SIGSTACK_REPOSITORY=elsewhere
         )
         assert found.returncode == 0, found.stderr
-    here = _sigstack(env, "verify", f"{image}@{arm.digest}", *env.who())
+    here = env.sigstack("verify", f"{image}@{arm.digest}", *env.who())
     assert here.returncode == 10
 
 
-def test_message_signature_bundle_referrer_is_not_an_image_signature(env: Env) -> None:
+def test_message_signature_bundle_referrer_is_not_an_image_signature(env: ImageEnv) -> None:
     from sigstack.core.oci.bundle_referrer import referrer_manifest
 
     repo = "story/messagesig"
-    pushed = push_image(env, repo, "message signature")
-    context = _context(env)
-    bundle = Signer(context, _token(env)).sign_digest(bytes.fromhex(pushed.digest.encoded))
+    pushed = env.push(repo, "message signature")
+    context = env.signing_context()
+    bundle = Signer(context, env.token()).sign_digest(bytes.fromhex(pushed.digest.encoded))
     data = json.dumps(bundle).encode()
     manifest = referrer_manifest(data, pushed, created=utc_now(), content="message-signature")
     env.client.push_blob(repo, data)
     env.client.push_blob(repo, mt.OCI_EMPTY_DATA)
     env.client.put_manifest(repo, manifest)
-    out = _sigstack(env, "verify", f"{env.registry.host}/{repo}@{pushed.digest}", *env.who())
+    out = env.sigstack("verify", f"{env.registry.host}/{repo}@{pushed.digest}", *env.who())
     assert out.returncode == 12
     assert "bundle does not contain a DSSE envelope" in out.stderr
 
@@ -391,14 +303,9 @@ def test_message_signature_bundle_referrer_is_not_an_image_signature(env: Env) -
 # -- a .sig manifest assembled by hand from the spec (§1.2, §1.3, §1.4) ----------------------
 
 
-def _context(env: Env, rekor_version: int | None = None) -> SigningContext:
-    document = json.loads((env.stack.data_dir / "trust_config.json").read_text())
-    return SigningContext.from_trust_config(document, now=utc_now(), rekor_version=rekor_version)
-
-
-def test_hand_built_legacy_signature_verifies(env: Env) -> None:
+def test_hand_built_legacy_signature_verifies(env: ImageEnv) -> None:
     repo = "story/handmade"
-    pushed = push_image(env, repo, "hand made")
+    pushed = env.push(repo, "hand made")
     name = f"{env.registry.host}/{repo}"
     # §1.4: Go json.Marshal order, no spaces, optional null without annotations
     payload = (
@@ -406,20 +313,11 @@ def test_hand_built_legacy_signature_verifies(env: Env) -> None:
         '"image":{"docker-manifest-digest":"' + str(pushed.digest) + '"},'
         '"type":"cosign container image signature"},"optional":null}'
     ).encode()
-    signed = Signer(_context(env, rekor_version=1), _token(env)).sign_artifact(payload)
+    signed = Signer(env.signing_context(rekor_version=1), env.token()).sign_artifact(payload)
     material = signed["verificationMaterial"]
     entry = material["tlogEntries"][0]
     leaf = x509.load_der_x509_certificate(base64.b64decode(material["certificate"]["rawBytes"]))
-    # §1.3: capitalised outer keys; logID is the hex of the log's key ID
-    rekor_bundle = {
-        "SignedEntryTimestamp": entry["inclusionPromise"]["signedEntryTimestamp"],
-        "Payload": {
-            "body": entry["canonicalizedBody"],
-            "integratedTime": int(entry["integratedTime"]),
-            "logIndex": int(entry["logIndex"]),
-            "logID": base64.b64decode(entry["logId"]["keyId"]).hex(),
-        },
-    }
+    rekor_bundle = rekor_bundle_by_hand(entry)
     annotations = {
         "dev.cosignproject.cosign/signature": signed["messageSignature"]["signature"],
         "dev.sigstore.cosign/certificate": leaf.public_bytes(serialization.Encoding.PEM).decode(),
@@ -430,27 +328,16 @@ def test_hand_built_legacy_signature_verifies(env: Env) -> None:
         annotations["dev.sigstore.cosign/rfc3161timestamp"] = json.dumps(
             {"SignedRFC3161Timestamp": stamps[0]["signedTimestamp"]}
         )
-    payload_digest = digest_of(payload)
-    config = json.dumps({
-        "architecture": "", "created": "0001-01-01T00:00:00Z", "os": "",
-        "rootfs": {"type": "layers", "diff_ids": [str(payload_digest)]}, "config": {},
-    }).encode()  # fmt: skip
-    manifest = {
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
-                   "size": len(config), "digest": str(digest_of(config))},
-        "layers": [{"mediaType": "application/vnd.dev.cosign.simplesigning.v1+json",
-                    "size": len(payload), "digest": str(payload_digest),
-                    "annotations": annotations}],
-    }  # fmt: skip
+    config, manifest = legacy_manifest_by_hand(
+        payload, "application/vnd.dev.cosign.simplesigning.v1+json", annotations
+    )
     env.client.push_blob(repo, payload)
     env.client.push_blob(repo, config)
     env.client.put_manifest(
         repo, json.dumps(manifest, indent=1).encode(), tag=_sig_tag(pushed.digest)
     )
 
-    out = _sigstack(env, "verify", f"{name}:v1", *env.who(), "--json")
+    out = env.sigstack("verify", f"{name}:v1", *env.who(), "--json")
     assert out.returncode == 0, out.stderr
     claim = json.loads(out.stdout)[0]
     assert claim["critical"]["image"]["docker-manifest-digest"] == str(pushed.digest)
@@ -458,9 +345,9 @@ def test_hand_built_legacy_signature_verifies(env: Env) -> None:
     assert claim["optional"]["Bundle"] == rekor_bundle
 
 
-def test_one_bad_signature_is_reported_not_fatal(env: Env) -> None:
+def test_one_bad_signature_is_reported_not_fatal(env: ImageEnv) -> None:
     repo = "story/unreadable"
-    pushed = push_image(env, repo, "unreadable")
+    pushed = env.push(repo, "unreadable")
     image = f"{env.registry.host}/{repo}@{pushed.digest}"
     _sign(env, image, "--format", "legacy")
     _sign(env, image, "--format", "bundle")
@@ -470,21 +357,21 @@ def test_one_bad_signature_is_reported_not_fatal(env: Env) -> None:
     env.client.push_blob(repo, garbage)
     doc["layers"][0]["digest"], doc["layers"][0]["size"] = str(digest_of(garbage)), len(garbage)
     env.client.put_manifest(repo, json.dumps(doc).encode(), tag=_sig_tag(pushed.digest))
-    out = _sigstack(env, "verify", image, *env.who())
+    out = env.sigstack("verify", image, *env.who())
     assert out.returncode == 0, out.stderr
     assert "  bundle: " in out.stdout
     rejected = f"not verified: {env.registry.host}/{repo}:{_sig_tag(pushed.digest)} layer 0: "
     assert rejected in out.stdout
 
 
-def test_legacy_format_with_rekor_v2_is_refused_before_signing(env: Env) -> None:
-    pushed = push_image(env, "story/v2legacy", "v2 legacy")
+def test_legacy_format_with_rekor_v2_is_refused_before_signing(env: ImageEnv) -> None:
+    pushed = env.push("story/v2legacy", "v2 legacy")
     image = f"{env.registry.host}/story/v2legacy@{pushed.digest}"
-    out = _sigstack(env, "sign", image, "--format", "legacy", "--rekor-version", "2",
-                    SIGSTORE_IDENTITY_TOKEN=_token(env))  # fmt: skip
+    out = env.sigstack("sign", image, "--format", "legacy", "--rekor-version", "2",
+                    SIGSTORE_IDENTITY_TOKEN=env.token())  # fmt: skip
     assert out.returncode == 1
     assert "only a Rekor v1 log gives; this signer uses Rekor v2" in out.stderr
     assert not env.client.list_tags("story/v2legacy").count(_sig_tag(pushed.digest))
     v2 = _sign(env, image, "--format", "bundle", "--rekor-version", "2")
     assert "(bundle)" in v2.stdout
-    assert _sigstack(env, "verify", image, *env.who()).returncode == 0
+    assert env.sigstack("verify", image, *env.who()).returncode == 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
+from typing import Any
 
 import pytest
 
@@ -121,13 +122,13 @@ def test_kind_from_served_type_or_shape_when_undeclared() -> None:
 def mutate(document: dict[str, object], path: str, value: object) -> dict[str, object]:
     out = copy.deepcopy(document)
     *parents, last = path.split(".")
-    node: object = out
+    node: Any = out
     for key in parents:
-        node = node[int(key)] if isinstance(node, list) else node[key]  # type: ignore[index]
+        node = node[int(key)] if isinstance(node, list) else node[key]
     if value is KeyError:
-        del node[last]  # type: ignore[union-attr]
+        del node[last]
     else:
-        node[int(last) if isinstance(node, list) else last] = value  # type: ignore[index]
+        node[int(last) if isinstance(node, list) else last] = value
     return out
 
 

@@ -211,10 +211,12 @@ def _trust_digest(trust: TrustedRoot) -> str:
 
 
 def _resource(context: ResourceContext) -> Resource:
+    """The matchable resource; an image given alone (no kind: the offline tester's
+    ``--image``) is treated as the image of a bare ``v1`` Pod."""
     metadata = context.obj.get("metadata") or {}
     return Resource(
-        kind=context.kind,
-        api_version=context.api_version,
+        kind=context.kind or "Pod",
+        api_version=context.api_version or ("v1" if not context.kind else ""),
         namespace=context.namespace,
         name=context.name if context.name is not None else metadata.get("name"),
         operation=context.operation,
@@ -290,7 +292,7 @@ class KyvernoEngine:
                 else:
                     warnings.append(f"policy {policy.name}.{rule}: {message}")
         if blocked:
-            who = resource_id(context.kind, context.namespace, resource.name)
+            who = resource_id(resource.kind, context.namespace, resource.name)
             return Outcome(False, render_denial(who, blocked), tuple(warnings))
         return Outcome(True, "", tuple(warnings))
 

@@ -372,3 +372,10 @@ def test_key_based_entry(checks: FakeChecks) -> None:
         .message.split()
     )
     assert ".attestors[0].entries[0].keys: no signatures found" in flat
+
+
+def test_image_alone_is_a_bare_pod(checks: FakeChecks) -> None:
+    alone = ResourceContext(kind="", api_version="", namespace=None, name=None, operation="")
+    outcome = engine(KEYLESS, checks).validate([ImageAt("a", f"ghcr.io/org/u@{OTHER}")], alone)
+    assert not outcome.allowed
+    assert outcome.message.startswith("\n\nresource Pod/ was blocked due to the following policies")

@@ -271,7 +271,7 @@ class KyvernoEngine:
                 info = image_info(at.image)
             except FormatError:
                 continue
-            wanted = any(v.mutate_digest and v.applies_to(str(info)) for _, _, v in applying)
+            wanted = any(v.mutate_digest and v.applies_to(*info.forms) for _, _, v in applying)
             if wanted and info.digest is None:
                 out.append(at)
         return out
@@ -304,7 +304,7 @@ class KyvernoEngine:
         except FormatError as exc:
             return f"failed to verify image {written}: {exc}"
         image = str(info)
-        if not verification.applies_to(image):
+        if not verification.applies_to(*info.forms):
             return None
         if info.digest is None and verification.verify_digest and not verification.mutate_digest:
             return f"missing digest for {image}"

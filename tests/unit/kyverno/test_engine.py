@@ -379,3 +379,21 @@ def test_image_alone_is_a_bare_pod(checks: FakeChecks) -> None:
     outcome = engine(KEYLESS, checks).validate([ImageAt("a", f"ghcr.io/org/u@{OTHER}")], alone)
     assert not outcome.allowed
     assert outcome.message.startswith("\n\nresource Pod/ was blocked due to the following policies")
+
+
+def test_pinning_keeps_an_image_under_its_tag_pattern(checks: FakeChecks) -> None:
+    text = KEYLESS.replace('["ghcr.io/org/*"]', '["ghcr.io/org/app:v*"]').replace(
+        'skipImageReferences: ["ghcr.io/org/trusted/*"]',
+        'skipImageReferences: ["ghcr.io/org/app:v9"]',
+    )
+    e = engine(text, checks)
+    # "ghcr.io/org/app:v2@sha256:…" is Kyverno's "ghcr.io/org/app@sha256:…": still covered.
+    outcome = e.validate([ImageAt("a", f"ghcr.io/org/app:v2@{OTHER}")], pod())
+    assert not outcome.allowed
+    assert f"failed to verify image ghcr.io/org/app@{OTHER}:" in outcome.message
+    assert e.validate(
+        [ImageAt("a", f"ghcr.io/org/app:v9@{OTHER}")], pod()
+    ).allowed  # skipped by tag
+    assert e.validate(
+        [ImageAt("a", f"ghcr.io/org/app@{OTHER}")], pod()
+    ).allowed  # no tag: not named

@@ -71,3 +71,10 @@ def test_image_info_parts() -> None:
 def test_bad_images(image: str, reason: str) -> None:
     with pytest.raises(FormatError, match=reason):
         image_info(image)
+
+
+def test_forms_of_a_pinned_tag() -> None:
+    digest = "sha256:" + "2" * 64
+    assert image_info(f"r.io/a:v1@{digest}").forms == (f"r.io/a@{digest}", "r.io/a:v1")
+    assert image_info(f"r.io/a@{digest}").forms == (f"r.io/a@{digest}",)
+    assert image_info("r.io/a").forms == ("r.io/a:latest",)

@@ -570,11 +570,17 @@ class ImageVerification:
     attestors: tuple[AttestorSet, ...] = ()
     attestations: tuple[Attestation, ...] = ()
 
-    def applies_to(self, image: str) -> bool:
-        """``image`` (Kyverno's image string) matches ``imageReferences`` and no skip."""
-        return any(match(p, image) for p in self.image_references) and not any(
-            match(p, image) for p in self.skip_image_references
-        )
+    def applies_to(self, *forms: str) -> bool:
+        """Some form of the image (Kyverno's image string; for a pinned image also its
+        ``registry/path:tag``, :attr:`~sigstack.core.policy.wildcard.ImageInfo.forms`) matches
+        ``imageReferences`` and none matches ``skipImageReferences``.
+
+        Pinning must not take an image out of a tag pattern's reach: the webhook pins
+        ``repo:tag`` to ``repo:tag@sha256:…`` before it is validated, and Kyverno's string for
+        that drops the tag.
+        """
+        wanted = any(match(p, f) for p in self.image_references for f in forms)
+        return wanted and not any(match(p, f) for p in self.skip_image_references for f in forms)
 
 
 def _verify_images(node: Node, spec_action: Action) -> ImageVerification:

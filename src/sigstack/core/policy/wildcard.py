@@ -83,6 +83,15 @@ class ImageInfo:
         name = f"{self.registry}/{self.path}"
         return f"{name}@{self.digest}" if self.digest else f"{name}:{self.tag}"
 
+    @property
+    def forms(self) -> tuple[str, ...]:
+        """The strings a pattern may name this image by: :meth:`__str__` and, for an image
+        pinned with its tag kept (``repo:tag@sha256:…``, as a mutating webhook writes it),
+        also ``registry/path:tag``."""
+        if self.digest and self.tag:
+            return (str(self), f"{self.registry}/{self.path}:{self.tag}")
+        return (str(self),)
+
     def __repr__(self) -> str:
         return f"ImageInfo({self!s})"
 

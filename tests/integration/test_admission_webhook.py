@@ -1,0 +1,236 @@
+"""``sigstack serve admission`` as a real HTTPS process (self-signed CA) with the real
+ClusterImagePolicy engine, Debian's ``docker-registry`` and a live ``sigstack up``
+(oci-and-policy.md §3.3, §3.5, §6).
+
+Images are pushed and signed here (keyless, through the stack's OIDC issuer, CA and log);
+the policies are YAML files the webhook reloads when they change.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from sigstack.clients.registry import RegistryClient, StaticCredentials
+from sigstack.testing.admission import AdmissionProcess, pod_review, push_image, start_admission
+from sigstack.testing.registry import RegistryProcess, RegistryUnavailable, start_registry
+from sigstack.testing.service import ServiceProcess
+from sigstack.testing.stack import start_stack
+
+EMAIL = "admission@example.com"
+
+
+@dataclass
+class Env:
+    root: Path
+    stack: ServiceProcess
+    registry: RegistryProcess
+    webhook: AdmissionProcess
+    http: httpx.Client
+    policies: Path
+    digests: dict[str, str]
+
+    def image(self, repo: str, tag: str | None = None) -> str:
+        """``<registry>/<repo>[:tag]@sha256:…`` of a pushed image."""
+        name = f"{self.registry.host}/{repo}"
+        return f"{name}:{tag}@{self.digests[repo]}" if tag else f"{name}@{self.digests[repo]}"
+
+    def review(self, path: str, doc: dict[str, Any]) -> dict[str, Any]:
+        response = self.http.post(path, json=doc)
+        assert response.status_code == 200, response.text
+        answer: dict[str, Any] = response.json()
+        assert answer["apiVersion"] == "admission.k8s.io/v1"
+        assert answer["kind"] == "AdmissionReview"
+        result: dict[str, Any] = answer["response"]
+        assert result["uid"] == doc["request"]["uid"]
+        return result
+
+
+def _sigstack(env_root: Path, data_dir: Path, *args: str, **extra: str) -> str:
+    environ = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SIGSTORE_", "COSIGN_", "SIGSTACK_"))
+    }  # fmt: skip
+    environ |= {"SIGSTACK_HOME": str(data_dir), "DOCKER_CONFIG": str(env_root / "docker"), **extra}
+    out = subprocess.run(
+        [sys.executable, "-m", "sigstack", *args],
+        capture_output=True, text=True, timeout=120, env=environ, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+def _cip(name: str, glob: str, authority: str) -> str:
+    return f"""apiVersion: policy.sigstore.dev/v1beta1
+kind: ClusterImagePolicy
+metadata:
+  name: {name}
+spec:
+  images:
+  - glob: "{glob}"
+  authorities:
+{authority}"""
+
+
+def _write(path: Path, text: str) -> None:
+    before = path.stat().st_mtime_ns if path.exists() else 0
+    path.write_text(text)
+    os.utime(path, ns=(before + 1_000_000_000, before + 1_000_000_000))
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
+    root = tmp_path_factory.mktemp("admission")
+    (root / "docker").mkdir()
+    (root / "docker" / "config.json").write_text("{}")
+    try:
+        registry = start_registry(root / "registry")
+    except RegistryUnavailable as exc:
+        pytest.fail(str(exc))
+    stack = webhook = None
+    try:
+        stack = start_stack(root / "data", output=root / "up.log")
+        digests = {}
+        with RegistryClient(
+            registry.host, plain_http=True, credentials=StaticCredentials(None)
+        ) as c:
+            for repo in ("static/app", "signed/app", "unsigned/app", "elsewhere/app"):
+                digests[repo] = str(push_image(c, repo, f"hello from {repo}").digest)
+        token = _sigstack(root, stack.data_dir, "oidc", "token", "--email", EMAIL,
+                          "--data-dir", str(stack.data_dir)).strip()  # fmt: skip
+        _sigstack(root, stack.data_dir, "sign", f"{registry.host}/signed/app@{digests['signed/app']}",
+                  SIGSTORE_IDENTITY_TOKEN=token)  # fmt: skip
+        policies = root / "policies"
+        policies.mkdir()
+        _write(policies / "static.yaml", _cip("static-pass", f"{registry.host}/static/**",
+               "  - static:\n      action: pass\n"))  # fmt: skip
+        keyless = (
+            "  - keyless:\n"
+            "      identities:\n"
+            f"      - issuer: {stack.url}/oidc\n"
+            f"        subject: {EMAIL}\n"
+        )
+        _write(
+            policies / "keyless.yaml", _cip("keyless-signed", f"{registry.host}/*igned/**", keyless)
+        )
+        webhook = start_admission(
+            root / "webhook", "--policy", str(policies),
+            "--trust-config", str(stack.data_dir / "trust_config.json"),
+            "--reload-interval", "0.2",
+            output=root / "webhook.log", env={"DOCKER_CONFIG": str(root / "docker")},
+        )  # fmt: skip
+        with webhook.client(timeout=30) as http:
+            yield Env(root, stack, registry, webhook, http, policies, digests)
+    finally:
+        if webhook is not None:
+            webhook.stop()
+        if stack is not None:
+            stack.stop()
+        registry.stop()
+
+
+def test_https_with_the_printed_ca_bundle(env: Env) -> None:
+    assert base64.b64decode(env.webhook.ca_bundle) == env.webhook.ca_path.read_bytes()
+    health = env.http.get("/healthz").json()
+    assert health["status"] == "ok" and health["engines"] == ["policy.sigstore.dev"]
+    with pytest.raises(httpx.ConnectError):  # not a certificate the system trusts
+        httpx.get(env.webhook.url + "/healthz", timeout=5)
+
+
+def test_static_pass_policy_admits(env: Env) -> None:
+    result = env.review("/validations", pod_review([env.image("static/app")]))
+    assert result == {"uid": result["uid"], "allowed": True}
+
+
+def test_unsigned_image_under_keyless_policy_is_denied(env: Env) -> None:
+    image = env.image("unsigned/app")
+    result = env.review("/validate", pod_review([image]))
+    assert result["allowed"] is False
+    status = result["status"]
+    assert (status["code"], status["reason"], status["status"]) == (400, "BadRequest", "Failure")
+    message = status["message"]
+    assert message.startswith(
+        "validation failed: failed policy: keyless-signed: spec.containers[0].image\n"
+    ), message
+    assert (
+        f"{image} signature keyless validation failed for authority authority-0 for {image}: "
+        "no signatures found"
+    ) in message
+
+
+def test_signed_image_is_pinned_by_mutate_then_admitted(env: Env) -> None:
+    tagged = f"{env.registry.host}/signed/app:v1"
+    result = env.review("/mutations", pod_review([tagged]))
+    assert result["allowed"] is True
+    assert result["patchType"] == "JSONPatch"
+    patch = json.loads(base64.b64decode(result["patch"]))
+    pinned = env.image("signed/app", tag="v1")
+    assert patch == [{"op": "replace", "path": "/spec/containers/0/image", "value": pinned}]
+    # the tag alone is refused by validation; the pinned reference passes
+    refused = env.review("/validate", pod_review([tagged]))
+    assert refused["status"]["message"] == (
+        f"validation failed: invalid value: {tagged} must be an image digest: "
+        "spec.containers[0].image"
+    )
+    assert env.review("/validate", pod_review([pinned]))["allowed"] is True
+
+
+def test_unresolvable_tag_is_left_unchanged(env: Env) -> None:
+    missing = f"{env.registry.host}/signed/app:no-such-tag"
+    result = env.review("/mutate", pod_review([missing]))
+    assert result == {"uid": result["uid"], "allowed": True}
+    assert "cannot resolve" in env.webhook.log()
+
+
+def test_unmatched_image_is_denied_with_no_matching_policies(env: Env) -> None:
+    image = env.image("elsewhere/app")
+    result = env.review("/validate", pod_review([image]))
+    assert result["allowed"] is False
+    assert result["status"]["message"] == (
+        f"validation failed: no matching policies: spec.containers[0].image\n{image}"
+    )
+
+
+def test_namespace_without_the_opt_in_label_is_not_checked(env: Env) -> None:
+    doc = pod_review([env.image("elsewhere/app")], namespace="dev", namespace_labels={"a": "b"})
+    assert env.review("/validate", doc) == {"uid": doc["request"]["uid"], "allowed": True}
+    doc = pod_review([env.image("elsewhere/app")],
+                     namespace_labels={"policy.sigstore.dev/include": "true"})  # fmt: skip
+    assert env.review("/validate", doc)["allowed"] is False
+
+
+def test_bad_review_answers_400_json(env: Env) -> None:
+    response = env.http.post(
+        "/validate",
+        content=b'{"apiVersion":"admission.k8s.io/v1"',
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.json()["message"].startswith("request body is not valid JSON")
+
+
+def test_policy_file_change_reloads(env: Env) -> None:
+    """Runs last (module order): turns the static policy into a failing one."""
+    image = env.image("static/app")
+    assert env.review("/validate", pod_review([image]))["allowed"] is True
+    before = env.http.get("/healthz").json()["policies"]
+    _write(env.policies / "static.yaml", _cip("static-pass", f"{env.registry.host}/static/**",
+           "  - static:\n      action: fail\n      message: frozen\n"))  # fmt: skip
+    deadline = time.monotonic() + 20
+    while env.http.get("/healthz").json()["policies"] == before:
+        assert time.monotonic() < deadline, env.webhook.log()
+        time.sleep(0.1)
+    result = env.review("/validate", pod_review([image]))
+    assert result["allowed"] is False
+    assert "disallowed by static policy: frozen" in result["status"]["message"]
+    assert "policies reloaded" in env.webhook.log()

@@ -234,3 +234,60 @@ def test_policy_file_change_reloads(env: Env) -> None:
     assert result["allowed"] is False
     assert "disallowed by static policy: frozen" in result["status"]["message"]
     assert "policies reloaded" in env.webhook.log()
+
+
+def _kyverno_policy(env: Env) -> str:
+    return f"""apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: check-image
+spec:
+  validationFailureAction: Enforce
+  rules:
+  - name: check-image
+    match:
+      any:
+      - resources:
+          kinds: [Pod]
+    verifyImages:
+    - imageReferences: ["{env.registry.host}/*igned/*"]
+      attestors:
+      - entries:
+        - keyless:
+            subject: {EMAIL}
+            issuer: {env.stack.url}/oidc
+            rekor: {{url: {env.stack.url}}}
+"""
+
+
+def test_kyverno_policy_through_the_webhook(env: Env) -> None:
+    """A second webhook serving only a Kyverno ClusterPolicy: the Kyverno engine alone."""
+    policies = env.root / "kyverno"
+    policies.mkdir()
+    _write(policies / "check-image.yaml", _kyverno_policy(env))
+    webhook = start_admission(
+        env.root / "webhook-kyverno", "--policy", str(policies),
+        "--trust-config", str(env.stack.data_dir / "trust_config.json"),
+        output=env.root / "webhook-kyverno.log", env={"DOCKER_CONFIG": str(env.root / "docker")},
+    )  # fmt: skip
+    try:
+        with webhook.client(timeout=30) as http:
+            assert http.get("/healthz").json()["engines"] == ["mutate.kyverno.svc-fail"]
+            signed = pod_review([env.image("signed/app")], name="web")
+            answer = http.post("/validate", json=signed).json()["response"]
+            assert answer["allowed"] is True, answer
+            unsigned = pod_review([env.image("unsigned/app")], name="web")
+            answer = http.post("/validate", json=unsigned).json()["response"]
+            assert answer["allowed"] is False
+            message = answer["status"]["message"]
+            image = env.image("unsigned/app")
+            assert message == (
+                "\n\nresource Pod/prod/web was blocked due to the following policies\n\n"
+                f"check-image:\n  check-image: 'failed to verify image {image}:\n"
+                "    .attestors[0].entries[0].keyless: no signatures found'\n"
+            )
+            # an image no rule names is not Kyverno's concern
+            other = pod_review([env.image("elsewhere/app")])
+            assert http.post("/validate", json=other).json()["response"]["allowed"] is True
+    finally:
+        webhook.stop()

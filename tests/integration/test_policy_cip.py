@@ -9,6 +9,7 @@ webhook uses, with the messages of oci-and-policy.md §3.5.
 
 from __future__ import annotations
 
+import base64
 import gzip
 import io
 import json
@@ -19,9 +20,14 @@ import tarfile
 import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from sigstack.clients.registry import RegistryClient, StaticCredentials
 from sigstack.clock import utc_now
@@ -393,3 +399,150 @@ def test_engine_api_against_the_registry(env: Env) -> None:
             f"validation failed: invalid value: {tagged} must be an image digest: {AT}"
         )
     assert calls and all(":v1" not in str(key) for key in calls)
+
+
+# -- TrustRoot, resources, and Kyverno side by side ---------------------------------------
+
+
+def _pem(der_b64: str, label: str) -> str:
+    body = "\n".join(der_b64[i : i + 64] for i in range(0, len(der_b64), 64))
+    return f"-----BEGIN {label}-----\n{body}\n-----END {label}-----\n"
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+def _trust_root_yaml(env: Env, name: str, *, foreign_ca: bool = False) -> str:
+    """The stack's trusted root as a TrustRoot ``sigstoreKeys`` document (§3.1)."""
+    root = json.loads((env.stack.data_dir / "trust_config.json").read_text())["trustedRoot"]
+    cas = []
+    for ca in root["certificateAuthorities"]:
+        chain = "".join(_pem(c["rawBytes"], "CERTIFICATE") for c in ca["certChain"]["certificates"])
+        if foreign_ca:
+            chain = _foreign_ca()
+        cas.append(f"    - {{uri: '{ca['uri']}', certChain: {_b64(chain)}}}\n")
+
+    tsas = []
+    for tsa in root.get("timestampAuthorities", []):
+        chain = "".join(
+            _pem(c["rawBytes"], "CERTIFICATE") for c in tsa["certChain"]["certificates"]
+        )
+        tsas.append(f"    - {{uri: '{tsa['uri']}', certChain: {_b64(chain)}}}\n")
+
+    def logs(entries: list[dict[str, object]]) -> str:
+        out = []
+        for log in entries:
+            key = _pem(log["publicKey"]["rawBytes"], "PUBLIC KEY")  # type: ignore[index]
+            log_id = log["logId"]["keyId"]  # type: ignore[index]
+            out.append(f"    - {{baseURL: '{log['baseUrl']}', hashAlgorithm: sha-256, "
+                       f"publicKey: {_b64(key)}, logID: '{log_id}'}}\n")  # fmt: skip
+        return "".join(out)
+
+    return (
+        "apiVersion: policy.sigstore.dev/v1alpha1\nkind: TrustRoot\n"
+        f"metadata: {{name: {name}}}\nspec:\n  sigstoreKeys:\n"
+        "    certificateAuthorities:\n" + "".join(cas)
+        + "    tLogs:\n" + logs(root["tlogs"]) + "    ctLogs:\n" + logs(root["ctlogs"])
+        + "    timestampAuthorities:\n" + "".join(tsas)
+    )  # fmt: skip
+
+
+def _foreign_ca() -> str:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "someone else's CA")])
+    now = utc_now()
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name)
+        .public_key(key.public_key()).serial_number(7)
+        .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )  # fmt: skip
+    return cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def test_keyless_with_a_trust_root_ref(env: Env) -> None:
+    spec = _keyless(env, f"{env.registry.host}/policy/**").replace(
+        "    url:", "    trustRootRef: ours\n    url:"
+    )
+    policy = env.policy_file("with-root", _cip("rooted", spec))
+    ours = env.policy_file("ours", _trust_root_yaml(env, "ours"))
+    image = env.image("policy/signed")
+    # no default trust is read: every authority names its TrustRoot
+    args = ("--policy", str(ours), "--trusted-root", str(env.root / "missing.json"))
+    ok = env.test(policy, image, *args)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    foreign = env.policy_file("foreign", _trust_root_yaml(env, "ours", foreign_ca=True))
+    out = env.test(policy, image, "--policy", str(foreign), "--json")
+    assert out.returncode == 1, out.stderr
+    errors = _json(out)["errors"]
+    assert isinstance(errors, list) and len(errors) == 1
+    assert str(errors[0]).startswith(
+        f"validation failed: failed policy: rooted: {AT}\n{image} signature keyless validation "
+        f"failed for authority authority-0 for {image}: no matching signatures: "
+    )
+
+
+def test_resource_images_at_their_podspec_paths(env: Env) -> None:
+    policy = env.policy_file(
+        "keyless", _cip("keyless", _keyless(env, f"{env.registry.host}/policy/**"))
+    )
+    signed, unsigned = env.image("policy/signed"), env.image("policy/unsigned", tag=True)
+    deployment = env.root / "deployment.yaml"
+    deployment.write_text(textwrap.dedent(f"""\
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {{name: web, namespace: shop, labels: {{app: web}}}}
+        spec:
+          replicas: 1
+          template:
+            spec:
+              initContainers: [{{name: init, image: "{signed}"}}]
+              containers: [{{name: web, image: "{unsigned}"}}]
+        """))  # fmt: skip
+    out = env.sigstack(
+        "policy", "test", "--policy", str(policy), "--resource", str(deployment), "--json"
+    )
+    assert out.returncode == 1, out.stderr
+    pinned = f"{unsigned}@{env.digests['policy/unsigned']}"
+    assert _json(out)["errors"] == [
+        f"validation failed: failed policy: keyless: spec.template.spec.containers[0].image\n"
+        f"{pinned} signature keyless validation failed for authority authority-0 for "
+        f"{env.image('policy/unsigned')}: no signatures found"
+    ]
+
+
+def test_kyverno_and_cluster_image_policies_in_one_file(env: Env) -> None:
+    host = env.registry.host
+    kyverno = textwrap.dedent(f"""\
+        apiVersion: kyverno.io/v1
+        kind: ClusterPolicy
+        metadata: {{name: signed-images}}
+        spec:
+          validationFailureAction: Enforce
+          rules:
+          - name: verify
+            match:
+              any:
+              - resources: {{kinds: [Pod]}}
+            verifyImages:
+            - imageReferences: ["{host}/policy/*"]
+              mutateDigest: false
+              attestors:
+              - entries:
+                - keyless:
+                    subject: "{EMAIL}"
+                    issuer: "{env.issuer}"
+        """)  # fmt: skip
+    static = _cip(
+        "open",
+        f"images: [{{glob: '{host}/policy/**'}}]\nauthorities:\n- static: {{action: pass}}\n",
+    )
+    policy = env.policy_file("mixed", static + "\n---\n" + kyverno)
+    ok = env.test(policy, env.image("policy/signed"), "--json")
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    denied = env.test(policy, env.image("policy/unsigned"))
+    assert denied.returncode == 1
+    assert 'admission webhook "mutate.kyverno.svc-fail" denied the request' in denied.stdout
+    assert 'admission webhook "policy.sigstore.dev"' not in denied.stdout

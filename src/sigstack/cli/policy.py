@@ -12,7 +12,8 @@ an error with its ``file:line:column``). Like policy-tester, a tag is accepted: 
 resolved to its digest first and the image is checked as ``<ref>@<digest>``. The images are
 ``--image`` (at ``spec.containers[0].image``) and, with ``--resource``, every container image
 of that Pod or workload at its PodSpec path (§3.3); the resource also gives the kind,
-labels and ``spec``/``metadata`` that ``spec.match`` and CEL policies may look at.
+labels and ``spec``/``metadata`` that ``spec.match`` and CEL policies may look at. Without
+``--resource`` the image is tested as the only container of a Pod in ``default``.
 
 Output: ``allowed`` or ``denied`` with the webhook's exact message (§3.5) and, for each
 image and matching ClusterImagePolicy, each authority's verdict; warnings as
@@ -135,6 +136,13 @@ def _context(args: argparse.Namespace) -> tuple[Any, list[tuple[str, str]]]:
     found: list[tuple[str, str]] = []
     if args.resource is not None:
         obj, found = _resource(args.resource)
+    else:  # --image alone is tested as the only container of a Pod
+        obj = {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": "policy-test", "namespace": "default"},
+            "spec": {"containers": [{"name": "c0", "image": args.image}]},
+        }
     if args.image is not None:
         found.insert(0, ("spec.containers[0].image", args.image))
     metadata = obj.get("metadata")
@@ -247,23 +255,15 @@ def _kyverno_engine(documents: Any, client: Any, trust: Any, memo: Any) -> Any:
 
     first = documents[0].root.where
     try:
-        from sigstack.core.policy.kyverno import parse_policies
-        from sigstack.policy.kyverno import KyvernoEngine  # type: ignore[import-not-found,unused-ignore]
+        from sigstack.policy.kyverno import KyvernoEngine, load_kyverno
     except ImportError as exc:
         raise UnsupportedError(
             f"{first}: Kyverno policies need the Kyverno engine (sigstack.policy.kyverno), "
-            f"which this build does not have yet ({exc})"
+            f"which this build does not have ({exc})"
         ) from exc
-    try:
-        return KyvernoEngine(
-            parse_policies(documents),
-            registry_factory=client,
-            trust=trust,
-            clock=utc_now,
-            memo=memo,
-        )
-    except TypeError as exc:
-        raise UnsupportedError(f"{first}: the Kyverno engine could not be started: {exc}") from exc
+    return KyvernoEngine(
+        load_kyverno(documents), registry_factory=client, trust=trust, clock=utc_now, memo=memo
+    )
 
 
 def _authority_report(engine: Any, images: list[Any], context: Any) -> list[str]:

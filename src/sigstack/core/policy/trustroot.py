@@ -6,6 +6,9 @@ Exactly one of ``sigstoreKeys`` (inline keys: the only form usable offline, mapp
 air-gapped TUF repository). The two TUF forms are read and kept, and refused with a clear
 message when their trust material is needed.
 
+A ``tLogs`` entry may carry ``logID`` (hex or base64): when it is not the SHA-256 of the key,
+the log is a Rekor v2 log whose checkpoints are signed under that key ID.
+
 Naming trap (§3.1): ``tLogs`` are **Rekor** logs, ``ctLogs`` are certificate transparency
 logs. ``certChain`` and ``publicKey`` are base64 of PEM; a CA chain is listed leaf-most
 first, root last (TSA chains start with the signing leaf).
@@ -16,16 +19,23 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Literal
 
 from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from sigstack.core.keys import load_public_key
 from sigstack.core.policy.yaml_load import Node
-from sigstack.core.trust import TrustedRoot
-from sigstack.core.trust.build import ct_log, fulcio_authority, rekor_v1_log, timestamp_authority
+from sigstack.core.trust import TransparencyLogInstance, TrustedRoot
+from sigstack.core.trust.build import (
+    LogKey,
+    ct_log,
+    fulcio_authority,
+    rekor_v1_log,
+    timestamp_authority,
+)
 from sigstack.errors import Error, FormatError, UnsupportedError
 
 __all__ = ["TrustRootSpec", "parse_trust_root"]
@@ -45,6 +55,7 @@ class _Log:
     base_url: str
     public_key_pem: bytes
     where: str
+    log_id: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +81,7 @@ class TrustRootSpec:
         for logs in (self.tlogs, self.ctlogs):
             for log in logs:
                 h.update(log.base_url.encode() + b"\0" + log.public_key_pem)
+                h.update(b"\0" + (log.log_id or b""))
         return h.hexdigest()
 
     def trusted_root(self) -> TrustedRoot:
@@ -82,7 +94,7 @@ class TrustRootSpec:
             )
         try:
             return TrustedRoot(
-                tlogs=[rekor_v1_log(log.base_url, _key(log), _EPOCH) for log in self.tlogs],
+                tlogs=[_rekor(log) for log in self.tlogs],
                 certificate_authorities=[
                     fulcio_authority(_chain(ca), ca.uri, _EPOCH)
                     for ca in self.certificate_authorities
@@ -97,12 +109,31 @@ class TrustRootSpec:
             raise FormatError(f"{self.where}: TrustRoot {self.name}: {exc}") from exc
 
 
-def _key(log: _Log):  # type: ignore[no-untyped-def]
+def _key(log: _Log) -> LogKey:
     try:
         key, _ = load_public_key(log.public_key_pem, field="publicKey")
     except Error as exc:
         raise FormatError(f"{log.where}: expected a PEM public key, found: {exc}") from exc
+    if not isinstance(key, ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey | rsa.RSAPublicKey):
+        raise FormatError(f"{log.where}: expected an ECDSA, Ed25519 or RSA log key")
     return key
+
+
+def _rekor(log: _Log) -> TransparencyLogInstance:
+    """A Rekor v1 log (log ID = SHA-256 of the key), or — when ``logID`` names another ID —
+    a Rekor v2 log whose checkpoints are signed under that key ID."""
+    v1 = rekor_v1_log(log.base_url, _key(log), _EPOCH)
+    if log.log_id is None or log.log_id == v1.log_id:
+        return v1
+    return replace(v1, log_id=log.log_id, checkpoint_key_id=log.log_id)
+
+
+def _log_id(node: Node) -> bytes:
+    text = node.string()
+    try:
+        return bytes.fromhex(text) if len(text) == 64 else base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise node.error("a log ID in hex or base64", found=repr(text)) from exc
 
 
 def _chain(authority: _Authority) -> list[x509.Certificate]:
@@ -139,17 +170,15 @@ def _authorities(node: Node) -> tuple[_Authority, ...]:
 def _logs(node: Node) -> tuple[_Log, ...]:
     out = []
     for item in node.sequence():
-        entries = item.mapping({"baseURL", "hashAlgorithm", "publicKey"})
+        entries = item.mapping({"baseURL", "hashAlgorithm", "publicKey", "logID"})
         for required in ("baseURL", "publicKey"):
             if required not in entries:
                 raise item.error(f"a {required}", found="none")
         if "hashAlgorithm" in entries:
             entries["hashAlgorithm"].string(choices=("sha-256", "sha256"))
-        out.append(
-            _Log(
-                entries["baseURL"].string(), _b64(entries["publicKey"]), entries["publicKey"].where
-            )
-        )
+        log_id = _log_id(entries["logID"]) if "logID" in entries else None
+        key = entries["publicKey"]
+        out.append(_Log(entries["baseURL"].string(), _b64(key), key.where, log_id))
     return tuple(out)
 
 

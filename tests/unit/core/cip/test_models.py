@@ -285,6 +285,16 @@ def test_trust_root_sigstore_keys_become_a_trusted_root() -> None:
     assert root.tlogs[0].base_url == "https://rekor.example"
     assert root.ctlogs[0].base_url == "https://ct.example"
     assert len(spec.version) == 64
+    v2_id = bytes(range(32))
+    with_id = text.replace(
+        "publicKey: " + key + "}\n        ctLogs",
+        "publicKey: " + key + ", logID: " + base64.b64encode(v2_id).decode() + "}\n        ctLogs",
+    )
+    assert with_id != text
+    v2 = load(with_id).trust_roots["mine"]
+    (log,) = v2.trusted_root().tlogs
+    assert log.log_id == v2_id and log.checkpoint_key_id == v2_id
+    assert v2.version != spec.version
     remote = "apiVersion: policy.sigstore.dev/v1alpha1\nkind: TrustRoot\nmetadata: {name: r}\nspec:\n  remote: {mirror: https://tuf.example, root: eA==}\n"
     with pytest.raises(UnsupportedError, match="the remote \\(TUF\\) form needs a TUF client"):
         load(remote).trust_roots["r"].trusted_root()

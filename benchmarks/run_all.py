@@ -21,6 +21,7 @@ def main() -> None:
         "bench_verify.py",
         "bench_sign.py",
         "bench_image_verify.py",
+        "bench_admission.py",
     ):
         print(f"\n## {script}", flush=True)
         subprocess.run([sys.executable, str(HERE / script)], check=True, cwd=HERE)

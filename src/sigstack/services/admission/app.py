@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import anyio
+import anyio.to_thread
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -157,7 +157,9 @@ class _Webhook:
             return json_response(answer)
         try:
             with anyio.fail_after(self.settings.timeout):
-                outcomes = await run_in_threadpool(run_engines, engines, images, context)
+                outcomes = await anyio.to_thread.run_sync(
+                    run_engines, engines, images, context, abandon_on_cancel=True
+                )
         except TimeoutError:
             took = f"policy evaluation took over {self.settings.timeout} s"
             self.metrics.record("validate", "denied", started)
@@ -196,7 +198,9 @@ class _Webhook:
         pinned: dict[str, str | None] = {}
 
         async def one(text: str) -> None:
-            pinned[text] = await run_in_threadpool(self.resolve, text)
+            pinned[text] = await anyio.to_thread.run_sync(
+                self.resolve, text, abandon_on_cancel=True
+            )
 
         with anyio.move_on_after(self.settings.timeout):
             async with anyio.create_task_group() as group:

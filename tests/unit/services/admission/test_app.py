@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -298,3 +299,31 @@ def test_metrics_count_reviews_and_cache() -> None:
     assert 'sigstack_admission_reviews_total{webhook="validate",result="skipped"} 1' in text
     assert 'sigstack_admission_cache_events_total{event="hit"} 0' in text
     assert "sigstack_admission_cache_entries 0" in text
+
+
+class SlowEngine:
+    name = "slow"
+
+    def validate(self, images: Sequence[ImageAt], context: ResourceContext) -> Outcome:
+        time.sleep(2)
+        return Outcome(True)
+
+
+def test_validation_past_the_timeout_denies_without_waiting() -> None:
+    started = time.monotonic()
+    response = post(client([SlowEngine()], timeout=0.2), "/validate", "pod")
+    assert time.monotonic() - started < 1.5
+    assert response["allowed"] is False
+    assert response["status"]["message"] == "validation failed: policy evaluation took over 0.2 s"
+
+
+def test_mutate_past_the_timeout_leaves_images_unchanged() -> None:
+    class SlowResolver:
+        def __call__(self, reference: Reference) -> Digest:
+            time.sleep(2)
+            return DIGEST
+
+    started = time.monotonic()
+    response = post(client([], SlowResolver(), timeout=0.2), "/mutate", "pod")
+    assert time.monotonic() - started < 1.5
+    assert response == {"uid": "uid-pod", "allowed": True}

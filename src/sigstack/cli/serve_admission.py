@@ -47,6 +47,10 @@ def register(services: Any) -> None:
         help="make a CA and a certificate for DNS_NAME in the data dir; print the caBundle",
     )  # fmt: skip
     parser.add_argument("--tls-key", type=Path, help="serving key PEM (with --tls-cert)")
+    parser.add_argument(
+        "--print-ca-bundle", action="store_true",
+        help="with --tls-self-signed: make the certificates, print the caBundle and exit",
+    )  # fmt: skip
     add_trust_arguments(parser, signing=False)
     parser.add_argument(
         "--no-match-policy", choices=("deny", "warn", "allow"), default="deny",
@@ -126,7 +130,11 @@ def _serve_admission(args: argparse.Namespace) -> int:
     configure_logging(args.log_level)
     data_dir: Path = args.data_dir or default_data_dir()
     data_dir.mkdir(parents=True, exist_ok=True)
+    if args.print_ca_bundle and not args.tls_self_signed:
+        raise FormatError("expected --print-ca-bundle with --tls-self-signed DNS_NAME")
     ssl = _tls(args, data_dir)
+    if args.print_ca_bundle:
+        return 0
     cache = VerificationCache(
         max_entries=args.cache_size, ttl=args.cache_ttl, negative_ttl=args.negative_ttl
     )

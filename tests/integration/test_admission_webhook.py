@@ -222,7 +222,10 @@ def test_bad_review_answers_400_json(env: Env) -> None:
 def test_policy_file_change_reloads(env: Env) -> None:
     """Runs last (module order): turns the static policy into a failing one."""
     image = env.image("static/app")
+    signed = env.image("signed/app")
     assert env.review("/validate", pod_review([image]))["allowed"] is True
+    assert env.review("/validate", pod_review([signed]))["allowed"] is True
+    misses = _cache(env)["miss"]
     before = env.http.get("/healthz").json()["policies"]
     _write(env.policies / "static.yaml", _cip("static-pass", f"{env.registry.host}/static/**",
            "  - static:\n      action: fail\n      message: frozen\n"))  # fmt: skip
@@ -234,6 +237,22 @@ def test_policy_file_change_reloads(env: Env) -> None:
     assert result["allowed"] is False
     assert "disallowed by static policy: frozen" in result["status"]["message"]
     assert "policies reloaded" in env.webhook.log()
+    # the unchanged keyless policy keeps its cached verdict: no new verification
+    hits = _cache(env)["hit"]
+    assert env.review("/validate", pod_review([signed]))["allowed"] is True
+    after = _cache(env)
+    assert after["miss"] == misses
+    assert after["hit"] > hits
+
+
+def _cache(env: Env) -> dict[str, int]:
+    """The verification cache counters of /metrics."""
+    out = {}
+    for line in env.http.get("/metrics").text.splitlines():
+        if line.startswith("sigstack_admission_cache_events_total{"):
+            event = line.split('event="', 1)[1].split('"', 1)[0]
+            out[event] = int(line.rsplit(" ", 1)[1])
+    return out
 
 
 def _kyverno_policy(env: Env) -> str:

@@ -243,6 +243,7 @@ def _default_trust(args: argparse.Namespace, policies: Any) -> Any:
         authority.static is None
         and not (authority.keyless and authority.keyless.trust_root_ref)
         and not (authority.ctlog and authority.ctlog.trust_root_ref)
+        and not authority.rfc3161_trust_root_ref
         for cip in policies.cluster_image_policies
         for authority in cip.authorities
     )

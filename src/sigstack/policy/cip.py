@@ -312,7 +312,7 @@ class ClusterImagePolicyEngine:
             return authority.keyless.trust_root_ref
         if authority.ctlog is not None and authority.ctlog.trust_root_ref:
             return authority.ctlog.trust_root_ref
-        return None
+        return authority.rfc3161_trust_root_ref
 
     def _verifier(self, authority: Authority) -> Verifier | str:
         name = self._root_name(authority)

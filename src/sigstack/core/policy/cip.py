@@ -221,7 +221,7 @@ def _identity(node: Node) -> IdentitySpec:
     )
 
 
-def _keyless(node: Node) -> Keyless:
+def _keyless(node: Node, warnings: list[str]) -> Keyless:
     entries = node.mapping({"url", "ca-cert", "trustRootRef", "insecureIgnoreSCT", "identities"})
     if "url" in entries and "ca-cert" in entries:
         raise node.error("url or ca-cert", found="both")
@@ -233,6 +233,11 @@ def _keyless(node: Node) -> Keyless:
     if not identities:
         where = entries.get("identities", node)
         raise where.error("keyless.identities with at least one identity", found="none")
+    if "insecureIgnoreSCT" in entries and entries["insecureIgnoreSCT"].boolean():
+        warnings.append(
+            f"{entries['insecureIgnoreSCT'].where}: insecureIgnoreSCT is not honoured: sigstack "
+            "always checks the certificate's SCT"
+        )
     url = entries["url"].string() if "url" in entries else None
     ca_cert = _key_ref(entries["ca-cert"]) if "ca-cert" in entries else None
     if url is None and ca_cert is None:
@@ -381,7 +386,7 @@ def _authority(node: Node, index: int, warnings: list[str]) -> Authority:
     return Authority(
         name,
         key=_key_ref(entries["key"]) if which == "key" else None,
-        keyless=_keyless(entries["keyless"]) if which == "keyless" else None,
+        keyless=_keyless(entries["keyless"], warnings) if which == "keyless" else None,
         sources=tuple(sources),
         ctlog=ctlog,
         rfc3161_trust_root_ref=tsa,

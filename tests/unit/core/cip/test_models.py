@@ -143,6 +143,12 @@ def test_identity_rules() -> None:
     )
 
 
+def test_insecure_ignore_sct_is_a_warning() -> None:
+    spec = "images: [{glob: '**'}]\nauthorities:\n- keyless:\n    insecureIgnoreSCT: true\n    identities: [{issuer: a, subject: b}]\n"
+    (warning,) = load(cip(spec)).warnings
+    assert warning.startswith("p.yaml:9:26: insecureIgnoreSCT is not honoured")
+
+
 def test_mode_and_glob_validation() -> None:
     expect_error(
         cip("images: [{glob: '**'}]\nmode: audit\nauthorities:\n- static: {action: pass}\n"),

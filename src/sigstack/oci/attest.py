@@ -19,8 +19,9 @@ and checks each one independently: the whole Sigstore verification offline (chai
 identity or managed key, log entry, timestamps, DSSE signature), the payload is an in-toto
 statement, one of its subjects is the image digest (``IntotoSubjectClaimVerifier``), every
 ``-a key=value`` asked for is among that subject's ``annotations`` (else ``missing or
-incorrect annotation``), and its predicate type is the one asked for. A v3 image signature (predicate type
-``https://sigstore.dev/cosign/sign/v1``) is a DSSE bundle too: it is simply of another type.
+incorrect annotation``), and its predicate type is the one asked for. A v3 image signature
+(predicate type ``https://sigstore.dev/cosign/sign/v1``) is a DSSE bundle too: it is simply
+of another type.
 Nothing attached → :class:`NoAttestationsFound` (exit code 10); none passing →
 :class:`NoMatchingAttestations` with one reason per candidate (or cosign's ``none of the
 attestations matched the predicate type: <T>, found: <types>`` when every one verified but

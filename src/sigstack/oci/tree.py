@@ -60,14 +60,14 @@ def triangulate(
     repository: str | Store | None = None,
 ) -> str:
     """Where cosign would look for ``kind`` (signature, attestation, sbom or digest)."""
-    resolved = resolve(registry, reference)
-    if kind == "digest":
-        return f"{resolved.reference.name}@{resolved.digest}"
-    if kind not in TRIANGULATE_TYPES:
+    if kind != "digest" and kind not in TRIANGULATE_TYPES:
         raise FormatError(
             f"expected --type signature, attestation, sbom or digest, found {kind!r}",
             field="type",
         )
+    resolved = resolve(registry, reference)
+    if kind == "digest":
+        return f"{resolved.reference.name}@{resolved.digest}"
     store = store_for(registry, resolved.reference, repository)
     return store.location(attached_tag(resolved.digest, TRIANGULATE_TYPES[kind]))
 

@@ -113,7 +113,7 @@ def _issuing_chain(
 
 
 def _already_signed_by_key(
-    store: Store, manifest: ImageManifest, payload: bytes, key: ec.EllipticCurvePublicKey
+    manifest: ImageManifest, payload: bytes, key: ec.EllipticCurvePublicKey
 ) -> bool:
     """cosign's dupe detector for managed keys: a layer with this payload whose signature
     verifies with ``key``."""
@@ -145,7 +145,7 @@ def _sign_legacy(
     if (
         current is not None
         and isinstance(key, ec.EllipticCurvePublicKey)
-        and _already_signed_by_key(store, current, payload, key)
+        and _already_signed_by_key(current, payload, key)
     ):
         return SignedImage(image, "legacy", location, stored=False)
     bundle = parse_bundle(json.dumps(signer.sign_artifact(payload)))

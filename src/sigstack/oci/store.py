@@ -89,8 +89,8 @@ def store_for(registry: RegistryClient, image: Reference, repository: str | Stor
     target = parse_reference(repository)
     if target.registry != registry.registry:
         raise UnsupportedError(
-            f"the signature repository {target.name} is on another registry than "
-            f"{registry.registry}: pass a Store with a client for {target.registry}",
+            f"expected the repository for signatures and attachments on {registry.registry}, "
+            f"found {target.name} on {target.registry}: pass a Store with a client for it",
             field="repository",
         )
     return Store(registry, target.repository)

@@ -164,7 +164,11 @@ def load_dsse_bundle(referrer: BundleReferrer) -> tuple[Bundle, DsseEnvelope]:
     (``bundle does not contain a DSSE envelope``, as cosign v3)."""
     bundle = load_bundle(referrer.bundle_json)
     if bundle.dsse_envelope is None:
-        raise BundleFormatError("bundle does not contain a DSSE envelope", field="dsseEnvelope")
+        raise BundleFormatError(
+            "bundle does not contain a DSSE envelope: expected a DSSE statement, found a "
+            "message signature",
+            field="dsseEnvelope",
+        )
     return bundle, bundle.dsse_envelope
 
 

@@ -167,5 +167,7 @@ class BlobOperations:
             return False
         stored = header_digest(response, what)
         if stored is not None and stored != digest:
-            raise VerificationError(f"{what}: the registry says it mounted {stored}")
+            raise VerificationError(
+                f"{what}: asked to mount {digest}, the registry says it mounted {stored}; refusing"
+            )
         return True

@@ -120,6 +120,7 @@ def main() -> None:
         library = {v: in_process_runs(config, token, v, args.runs) for v in (1, 2)}
         startup = process_runs([str(SIGSTACK), "sign-blob", "--help"], env, 20)
         bare = process_runs([sys.executable, "-c", "pass"], env, 20)
+        load_after = Path("/proc/loadavg").read_text().split()[0]
     finally:
         stack.stop()
     cache = "no byte-code cache" if args.no_bytecode_cache else "byte-code cached"
@@ -128,7 +129,8 @@ def main() -> None:
     print(f"machine: {machine()}")
     print(
         f"sign: `sigstack sign-blob FILE --rekor-version V` as a child process against"
-        f" `sigstack up` ({cache}; token in SIGSTORE_IDENTITY_TOKEN); load average before: {load}"
+        f" `sigstack up` ({cache}; token in SIGSTORE_IDENTITY_TOKEN); load average before:"
+        f" {load}, after: {load_after}"
     )
     for version in (1, 2):
         print(summary(f"CLI, Rekor v{version}", cli[version]))

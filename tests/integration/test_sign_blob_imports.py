@@ -3,7 +3,8 @@
 A regression test on imports, not on timing (docs/benchmarks.md): the command's process
 must sign without PyJWT (the token check reads the JWT itself), httpx/httpcore (plain
 ``http://`` goes through the standard library), rfc3161-client and asn1crypto (the
-timestamp request is built by ``sign._tsq``), the ``id`` package and the sign-in flows
+timestamp request is built by ``sign._tsq``), the IDNA codec (ASCII host names), the
+``id`` package and the sign-in flows
 (only needed without a token), or the verifier. ``verify-blob`` in the same harness does
 load the verifier: the probe sees what it is looking for.
 """
@@ -31,6 +32,7 @@ HEAVY = (
     "asn1crypto",
     "id",
     "http.server",
+    "encodings.idna",
     "webbrowser",
     "sigstack.sign.identity",
     "sigstack.clients.oidc",

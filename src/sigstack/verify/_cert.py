@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from cryptography import x509
@@ -129,10 +129,13 @@ def verify_chain(
     return built
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MILLISECOND = timedelta(milliseconds=1)
+
+
 def _millis(moment: datetime) -> int:
-    """SCT time in ms since the epoch; ``cryptography`` gives a naive UTC datetime."""
-    delta = moment.replace(tzinfo=UTC) - datetime(1970, 1, 1, tzinfo=UTC)
-    return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
+    """SCT time in ms since the epoch (floor); ``moment`` is timezone-aware UTC."""
+    return (moment - _EPOCH) // _MILLISECOND
 
 
 @lru_cache(maxsize=64)
@@ -156,11 +159,13 @@ def verify_sct(leaf: x509.Certificate, issuer: x509.Certificate, root: TrustedRo
         if log is None:
             reasons.append(f"SCT from unknown log {sct.log_id.hex()[:16]}")
             continue
-        if not within(log.valid_for, sct.timestamp.replace(tzinfo=UTC)):
-            reasons.append(f"SCT time {sct.timestamp} outside the CT key's validFor")
+        moment = sct.timestamp  # naive UTC, built anew on each read
+        aware = moment.replace(tzinfo=UTC)
+        if not within(log.valid_for, aware):
+            reasons.append(f"SCT time {moment} outside the CT key's validFor")
             continue
         data = precert_signed_data(
-            timestamp=_millis(sct.timestamp),
+            timestamp=_millis(aware),
             issuer_key_hash=_issuer_key_hash(issuer),
             tbs_certificate=leaf.tbs_precertificate_bytes,
             extensions=sct.extension_bytes,

@@ -72,9 +72,18 @@ def _intoto_sig(value: object) -> bytes:
         return once
 
 
+def _pem(der: bytes) -> bytes:
+    """RFC 7468 §2 PEM of a certificate DER, 64-character lines (what clients write)."""
+    text = base64.b64encode(der)
+    lines = b"\n".join(text[i : i + 64] for i in range(0, len(text), 64))
+    return b"-----BEGIN CERTIFICATE-----\n" + lines + b"\n-----END CERTIFICATE-----\n"
+
+
 def _recorded_is(recorded: bytes, signer: Signer) -> bool:
     """Whether the entry's signer (a PEM certificate or key, or DER) is the bundle's."""
     if recorded.startswith(b"-----"):
+        if signer.certificate_der is not None and recorded == _pem(signer.certificate_der):
+            return True  # the canonical PEM of the bundle's own certificate DER
         if b"CERTIFICATE" in recorded:
             # equality of certificates is equality of their DER
             return signer.certificate is not None and (

@@ -137,3 +137,66 @@ def test_dsse_v002_entry_matches_and_mismatches() -> None:
         check_dsse_entry(
             _dsse_v002_entry(payload, signature, spki), payload, b"pae", signature, _stranger()
         )
+
+
+def _pem_variant(der: bytes, width: int, newline: bytes) -> bytes:
+    text = base64.b64encode(der)
+    lines = newline.join(text[i : i + width] for i in range(0, len(text), width))
+    return (
+        b"-----BEGIN CERTIFICATE-----"
+        + newline
+        + lines
+        + newline
+        + b"-----END CERTIFICATE-----"
+        + newline
+    )
+
+
+def test_canonical_pem_is_what_cryptography_writes() -> None:
+    from sigstack.verify._entry import _pem
+
+    _, _, signer = _setup()
+    assert signer.certificate is not None and signer.certificate_der is not None
+    assert _pem(signer.certificate_der) == signer.certificate.public_bytes(
+        serialization.Encoding.PEM
+    )
+
+
+@pytest.mark.parametrize(("width", "newline"), [(64, b"\n"), (76, b"\n"), (64, b"\r\n")])
+def test_recorded_certificate_pem_in_any_layout_matches(width: int, newline: bytes) -> None:
+    """The canonical-PEM shortcut changes no verdict: other layouts still parse and match."""
+    from sigstack.verify._entry import _recorded_is
+
+    _, _, signer = _setup()
+    assert signer.certificate_der is not None
+    assert _recorded_is(_pem_variant(signer.certificate_der, width, newline), signer)
+
+
+def test_recorded_pem_of_another_certificate_is_a_mismatch() -> None:
+    from sigstack.verify._entry import _recorded_is
+
+    _, _, signer = _setup()
+    recorded = _pem_variant(_other_certificate_der(), 64, b"\n")
+    assert not _recorded_is(recorded, signer)
+    assert not _recorded_is(recorded, dataclasses.replace(signer, certificate_der=None))
+
+
+def _other_certificate_der() -> bytes:
+    import datetime
+
+    from cryptography.hazmat.primitives import hashes
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "other")])
+    now = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    return cert.public_bytes(serialization.Encoding.DER)

@@ -57,6 +57,8 @@ _SEQUENCE = 0x30
 _SET = 0x31
 _GENERALIZED_TIME = 0x18
 _MAX_LENGTH_OCTETS = 4  # 4 GiB: far beyond any timestamp; keeps lengths bounded
+#: ``optional``'s description of each tag, formatted once.
+_TAG_NAMES = {tag: f"tag 0x{tag:02x}" for tag in range(256)}
 
 
 def encode_oid(dotted: str) -> bytes:
@@ -168,14 +170,28 @@ class Cursor:
 
     def sub(self, tag: int, what: str) -> Cursor:
         """A cursor over the content of the next value (tag ``tag``)."""
+        buf, pos, end = self.buf, self.pos, self.end
+        if pos + 4 <= end and buf[pos] == tag:  # expect()'s fast paths, inlined
+            size = buf[pos + 1]
+            if size < 0x80:
+                begin = pos + 2
+            elif size == 0x81 and buf[pos + 2] >= 0x80:
+                begin, size = pos + 3, buf[pos + 2]
+            elif size == 0x82 and buf[pos + 2]:
+                begin, size = pos + 4, buf[pos + 2] << 8 | buf[pos + 3]
+            else:
+                begin = -1
+            if begin > 0 and begin + size <= end:
+                self.pos = begin + size
+                return Cursor(buf, begin, begin + size)
         begin, stop = self.expect(tag, what)
-        return Cursor(self.buf, begin, stop)
+        return Cursor(buf, begin, stop)
 
     def optional(self, tag: int) -> tuple[int, int] | None:
         """The content range of the next TLV when it carries ``tag``; None otherwise."""
-        if self.peek() != tag:
+        if self.pos >= self.end or self.buf[self.pos] != tag:
             return None
-        return self.expect(tag, f"tag 0x{tag:02x}")
+        return self.expect(tag, _TAG_NAMES[tag])
 
     def integer(self, what: str) -> int:
         """An INTEGER in minimal two's complement (X.690 §8.3.2)."""

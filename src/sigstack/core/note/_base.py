@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
 from typing import Protocol, runtime_checkable
 
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
@@ -47,6 +48,9 @@ def _shown(value: str, limit: int = 60) -> str:
     return repr(value) if len(value) <= limit else repr(value[:limit]) + "…"
 
 
+_ASCII_BAD_NAME = re.compile(r"[\x00-\x20+]")
+
+
 def check_key_name(name: str, *, field: str = "name") -> None:
     """Raise :class:`FormatError` unless ``name`` is a valid key name.
 
@@ -55,6 +59,8 @@ def check_key_name(name: str, *, field: str = "name") -> None:
     """
     if not name:
         raise FormatError("expected a non-empty key name; found an empty one", field=field)
+    if name.isascii() and _ASCII_BAD_NAME.search(name) is None:
+        return  # in ASCII, exactly U+0000..U+0020 and '+' fail the checks below
     for char in name:
         if char.isspace() or char == "+" or ord(char) < 0x20 or 0xD800 <= ord(char) < 0xE000:
             raise FormatError(

@@ -249,6 +249,8 @@ class Cursor:
 
 def check_set_order(items: list[bytes], what: str) -> None:
     """DER ``SET OF``: encodings in ascending order, shorter ones 0-padded (X.690 §11.6)."""
+    if len(items) < 2:
+        return
     for before, after in itertools.pairwise(items):
         size = max(len(before), len(after))
         if before.ljust(size, b"\x00") > after.ljust(size, b"\x00"):
@@ -403,6 +405,12 @@ def _tst_info(der: bytes) -> TstInfo:
     )
 
 
+@lru_cache(maxsize=64)
+def _attribute_names(kind: str) -> tuple[str, str, str]:
+    """How messages name the parts of attribute ``kind`` (formatted once per type)."""
+    return f"the values of attribute {kind}", f"attribute {kind}", f"a value of attribute {kind}"
+
+
 def _attributes(buf: bytes, begin: int, end: int) -> dict[str, tuple[bytes, ...]]:
     """SET OF Attribute (RFC 5652 §5.3); a type may appear only once (§11 for ours)."""
     cursor = Cursor(buf, begin, end)
@@ -413,16 +421,17 @@ def _attributes(buf: bytes, begin: int, end: int) -> dict[str, tuple[bytes, ...]
         attr = cursor.sub(_SEQUENCE, "an Attribute")
         encodings.append(buf[start : cursor.pos])
         kind = decode_oid(attr.oid("an Attribute type"))
-        values = attr.sub(_SET, f"the values of attribute {kind}")
-        attr.done(f"attribute {kind}")
+        names = _attribute_names(kind)
+        values = attr.sub(_SET, names[0])
+        attr.done(names[1])
         items: list[bytes] = []
         while values.pos < values.end:
             start = values.pos
-            values.header(f"a value of attribute {kind}")
+            values.header(names[2])
             items.append(buf[start : values.pos])
         if kind in out:
             raise TimestampFormatError(f"expected attribute {kind} once, found it twice")
-        check_set_order(items, f"the values of attribute {kind}")
+        check_set_order(items, names[0])
         out[kind] = tuple(items)
     check_set_order(encodings, "the signed attributes")
     return out

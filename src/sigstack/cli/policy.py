@@ -25,17 +25,14 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Callable, Hashable
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from sigstack.cli._trust import add_trust_arguments
 from sigstack.errors import FormatError, UnsupportedError
 
 __all__ = ["register"]
-
-T = TypeVar("T")
 
 _WORKLOAD_PATHS = {
     "Pod": "spec.",
@@ -68,26 +65,6 @@ def register(commands: Any) -> None:
     test.add_argument("--json", action="store_true", help="print the decision as JSON")
     add_trust_arguments(test, signing=False)
     test.set_defaults(handler=_test)
-
-
-class _DictMemo:
-    """Remember every verdict for this run, so the per-authority report re-verifies nothing."""
-
-    def __init__(self) -> None:
-        self._seen: dict[Hashable, Any] = {}
-
-    def __call__(
-        self,
-        key: Hashable,
-        compute: Callable[[], T],
-        *,
-        negative: Callable[[T], bool] = lambda _: False,
-    ) -> T:
-        del negative
-        if key not in self._seen:
-            self._seen[key] = compute()
-        value: T = self._seen[key]
-        return value
 
 
 def _read(path: Path) -> str:
@@ -185,7 +162,7 @@ def _test(args: argparse.Namespace) -> int:
     from sigstack.core.oci.reference import parse_reference
     from sigstack.core.policy.loader import load_policies
     from sigstack.policy.cip import ClusterImagePolicyEngine
-    from sigstack.policy.engine import ImageAt
+    from sigstack.policy.engine import ImageAt, RunMemo
 
     policies = load_policies([(str(p), _read(p)) for p in args.policy])
     if not policies.cluster_image_policies and not policies.kyverno:
@@ -214,7 +191,7 @@ def _test(args: argparse.Namespace) -> int:
                 pinned = f"{written}@{pulled.digest}"
             images.append(ImageAt(where, pinned))
         trust = _default_trust(args, policies)
-        memo = _DictMemo()
+        memo = RunMemo()  # the per-authority report below re-verifies nothing
         engines: list[Any] = []
         cip_engine = None
         if policies.cluster_image_policies:
@@ -253,15 +230,8 @@ def _default_trust(args: argparse.Namespace, policies: Any) -> Any:
 def _kyverno_engine(documents: Any, client: Any, trust: Any, memo: Any) -> Any:
     """The Kyverno engine over ``documents``, imported only when Kyverno policies are given."""
     from sigstack.clock import utc_now
+    from sigstack.policy.kyverno import KyvernoEngine, load_kyverno
 
-    first = documents[0].root.where
-    try:
-        from sigstack.policy.kyverno import KyvernoEngine, load_kyverno
-    except ImportError as exc:
-        raise UnsupportedError(
-            f"{first}: Kyverno policies need the Kyverno engine (sigstack.policy.kyverno), "
-            f"which this build does not have ({exc})"
-        ) from exc
     return KyvernoEngine(
         load_kyverno(documents), registry_factory=client, trust=trust, clock=utc_now, memo=memo
     )

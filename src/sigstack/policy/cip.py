@@ -58,10 +58,11 @@ from sigstack.core.trust import TrustedRoot
 from sigstack.errors import Error, FormatError
 from sigstack.oci.attest import NoAttestationsFound, NoMatchingAttestations
 from sigstack.oci.attest import verify_attestations as _verify_attestations
-from sigstack.oci.evidence import Store
+from sigstack.oci.store import Store
 from sigstack.oci.verify import NoMatchingSignatures, NoSignaturesFound
 from sigstack.oci.verify import verify_image as _verify_image
-from sigstack.policy.engine import ImageAt, Memo, Outcome, ResourceContext, no_memo
+from sigstack.policy._evidence import Registries, trust_version
+from sigstack.policy.engine import ImageAt, Memo, Outcome, ResourceContext, memo_key, no_memo
 from sigstack.verify import IdentityError, ManagedKey, Verifier
 from sigstack.verify.identity import IdentityPolicy, certificate_issuer, certificate_san
 
@@ -148,15 +149,24 @@ def _resource_matches(match: MatchResource, context: ResourceContext) -> bool:
     return True
 
 
+def _one_per_line(prefix: str, text: str) -> str:
+    """``<prefix>: <reason>\n <reason>…``: our ``what: a; b`` reasons one per line, as
+    cosign's multi-error prints them (§3.5)."""
+    _, _, reasons = text.partition(": ")
+    return f"{prefix}: " + "\n ".join(reasons.split("; "))
+
+
 def _cosign_cause(exc: Error) -> str:
     """cosign's inner error text for one of our refusals (§3.5 "typical cosign errors")."""
-    text = exc.message
     if isinstance(exc, NoSignaturesFound):
         return "no signatures found"
     if isinstance(exc, NoMatchingSignatures):
-        _, _, reasons = text.partition(": ")
-        return "no matching signatures: " + "\n ".join(reasons.split("; "))
-    return text
+        return _one_per_line("no matching signatures", exc.message)
+    if isinstance(exc, NoAttestationsFound):
+        return f"no matching attestations: {exc.message}"
+    if isinstance(exc, NoMatchingAttestations):
+        return _one_per_line("no matching attestations", exc.message)
+    return exc.message
 
 
 class ClusterImagePolicyEngine:
@@ -184,12 +194,9 @@ class ClusterImagePolicyEngine:
                 f"expected no-match-policy deny|warn|allow, found {no_match_policy!r}"
             )
         self.policies = tuple(policies)
-        self._registry_factory = registry_factory
-        self._registries: dict[str, RegistryClient] = {}
+        self._registry = Registries(registry_factory)
         self._default_trust = trust
-        self._default_version = (
-            hashlib.sha256(repr(trust.to_json()).encode()).hexdigest() if trust else "none"
-        )
+        self._default_version = trust_version(trust)
         self._clock = clock
         self._memo = memo
         self.no_match_policy = no_match_policy
@@ -292,20 +299,14 @@ class ClusterImagePolicyEngine:
             if authority.static.action == "pass":
                 return AuthorityVerdict(True, match={"static": True})
             return AuthorityVerdict(False, msg.static_failure(authority.static.message))
-        assert ref.digest is not None
         root_name = self._root_name(authority)
         version = self._trust_specs[root_name].version if root_name else self._default_version
-        key = ("policy.sigstore.dev", f"{ref.name}@{ref.digest}", authority.content_hash, version)
+        key = memo_key(self.name, ref, authority.content_hash, version)
         return self._memo(
             key, lambda: self._verify_authority(authority, ref), negative=lambda v: not v.ok
         )
 
     # -- verification --------------------------------------------------------------------
-    def _registry(self, host: str) -> RegistryClient:
-        if host not in self._registries:
-            self._registries[host] = self._registry_factory(host)
-        return self._registries[host]
-
     @staticmethod
     def _root_name(authority: Authority) -> str | None:
         if authority.keyless is not None and authority.keyless.trust_root_ref:
@@ -346,12 +347,11 @@ class ClusterImagePolicyEngine:
             return f"there are no public keys for authority {authority.name}"
         return list(keys)
 
-    def _store(self, authority: Authority, ref: Reference) -> Store | None:
+    def _store(self, authority: Authority) -> Store | None:
+        """The repository of ``source[0].oci`` (§3.4), else ``None`` (the image's own)."""
         for source in authority.sources:
             if source.oci:
-                target = parse_reference(source.oci)
-                return Store(self._registry(target.registry), target.repository)
-        del ref
+                return self._registry.store(source.oci)
         return None
 
     def _verify_authority(self, authority: Authority, ref: Reference) -> AuthorityVerdict:
@@ -369,7 +369,7 @@ class ClusterImagePolicyEngine:
                 False, msg.authority_error(what, kind, authority.name, ref_name, cause)
             )
         try:
-            store = self._store(authority, ref)
+            store = self._store(authority)
         except Error as exc:
             return AuthorityVerdict(
                 False, msg.authority_error(what, kind, authority.name, ref_name, str(exc))
@@ -426,12 +426,7 @@ class ClusterImagePolicyEngine:
             if isinstance(outcome, str):
                 return AuthorityVerdict(False, outcome)
             if isinstance(outcome, Error):
-                cause = outcome.message
-                if isinstance(outcome, NoAttestationsFound):
-                    cause = f"no matching attestations: {cause}"
-                elif isinstance(outcome, NoMatchingAttestations):
-                    _, _, reasons = cause.partition(": ")
-                    cause = "no matching attestations: " + "\n ".join(reasons.split("; "))
+                cause = _cosign_cause(outcome)
                 return AuthorityVerdict(
                     False, msg.authority_error("attestation", kind, authority.name, ref_name, cause)
                 )

@@ -8,17 +8,30 @@ one :class:`Outcome`: allowed or not, the denial message in its upstream's exact
 
 Verification is expensive and its result depends only on the image digest, the policy
 content and the trust material, so engines route it through a :data:`Memo` the caller
-supplies (the webhook's bounded TTL cache; :func:`no_memo` for the tester). Keys must
-never contain a tag: a tag that moves must not reuse an old digest's result.
+supplies (the webhook's bounded TTL cache; :class:`RunMemo` for the tester). Keys are
+built by :func:`memo_key` and never contain a tag: a tag that moves must not reuse an old
+digest's result.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-__all__ = ["Engine", "ImageAt", "Memo", "Outcome", "ResourceContext", "no_memo"]
+if TYPE_CHECKING:
+    from sigstack.core.oci.reference import Reference
+
+__all__ = [
+    "Engine",
+    "ImageAt",
+    "Memo",
+    "Outcome",
+    "ResourceContext",
+    "RunMemo",
+    "memo_key",
+    "no_memo",
+]
 
 T = TypeVar("T")
 
@@ -70,6 +83,35 @@ def no_memo(
     """A :data:`Memo` that remembers nothing (the offline tester, unit tests)."""
     del key, negative
     return compute()
+
+
+class RunMemo:
+    """A :data:`Memo` that remembers every result for one run (the offline tester: its
+    per-authority report re-verifies nothing)."""
+
+    def __init__(self) -> None:
+        self.results: dict[Hashable, Any] = {}
+
+    def __call__(
+        self,
+        key: Hashable,
+        compute: Callable[[], T],
+        *,
+        negative: Callable[[T], bool] = lambda _: False,
+    ) -> T:
+        del negative
+        if key not in self.results:
+            self.results[key] = compute()
+        value: T = self.results[key]
+        return value
+
+
+def memo_key(engine: str, image: Reference, *parts: Hashable) -> tuple[Hashable, ...]:
+    """``(engine, "repository@digest", *parts)``: a verdict's key names the digest verified,
+    never the tag it was reached by (``image`` must be pinned)."""
+    if image.digest is None:
+        raise ValueError(f"expected a reference pinned to a digest, found {image}")
+    return (engine, f"{image.name}@{image.digest}", *parts)
 
 
 class Engine(Protocol):

@@ -26,9 +26,10 @@ due to the following policies`` then policy → rule → message as YAML; the fi
 a rule is kept); an ``Audit`` one admits it with the warning ``policy <policy>.<rule>:
 <message>``. Registry or network errors are rule errors, reported the same way.
 
-Each verification of one attestor entry is routed through the caller's memo under (kind,
-repository, **digest**, entry content, predicate type, trust root digest) — never a tag —
-unless the entry's ``useCache`` is false. Failures are marked negative; exceptions (the
+Each verification of one attestor entry is routed through the caller's memo under
+(``repository@digest``, signature or attestation, the signatures' repository, predicate
+type, entry content, trust root digest) — never a tag — unless the entry's ``useCache`` is
+false. Failures are marked negative; exceptions (the
 registry unreachable) are not remembered.
 
 ``mutateDigest`` is the webhook's job (it resolves tags and patches): :meth:`KyvernoEngine.
@@ -42,8 +43,6 @@ is already refused (or warned about) by the verification itself. ``type: Cosign`
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -73,7 +72,8 @@ from sigstack.oci.attest import verify_attestations
 from sigstack.oci.evidence import resolve
 from sigstack.oci.store import Store
 from sigstack.oci.verify import verify_image
-from sigstack.policy.engine import ImageAt, Memo, Outcome, ResourceContext, no_memo
+from sigstack.policy._evidence import Registries, trust_version
+from sigstack.policy.engine import ImageAt, Memo, Outcome, ResourceContext, memo_key, no_memo
 from sigstack.verify import (
     AllOf,
     GitHubWorkflow,
@@ -123,12 +123,12 @@ class Checks(Protocol):
 
 class RegistryChecks:
     """:class:`Checks` against real registries (a client per host from ``registry_factory``,
-    owned by the factory) with one offline :class:`~sigstack.verify.Verifier`."""
+    owned by the caller) with one offline :class:`~sigstack.verify.Verifier`."""
 
     def __init__(
         self, registry_factory: Callable[[str], RegistryClient], verifier: Verifier | None
     ) -> None:
-        self._registry = registry_factory
+        self._registry = Registries(registry_factory)
         self._known = verifier
 
     @property
@@ -139,11 +139,8 @@ class RegistryChecks:
             )
         return self._known
 
-    def _store(self, image: Reference, repository: str | None) -> Store | None:
-        if repository is None:
-            return None
-        target = parse_reference(repository)
-        return Store(self._registry(target.registry), target.repository)
+    def _store(self, repository: str | None) -> Store | None:
+        return None if repository is None else self._registry.store(repository)
 
     def resolve(self, image: Reference) -> Digest:
         return resolve(self._registry(image.registry), image).digest
@@ -154,7 +151,7 @@ class RegistryChecks:
     ) -> None:  # fmt: skip
         verify_image(
             self._registry(image.registry), image, self._verifier, policy,
-            annotations=annotations, repository=self._store(image, repository),
+            annotations=annotations, repository=self._store(repository),
         )  # fmt: skip
 
     def attestations(
@@ -164,7 +161,7 @@ class RegistryChecks:
         found = verify_attestations(
             self._registry(image.registry), image, self._verifier, policy,
             predicate_type=predicate_type, annotations=annotations,
-            repository=self._store(image, repository),
+            repository=self._store(repository),
         )  # fmt: skip
         return [a.payload().get("predicate") for a in found.attestations]
 
@@ -205,11 +202,6 @@ def _cosign_reason(exc: Exception) -> str:
     return _FOR_IMAGE.sub("", text, count=1)
 
 
-def _trust_digest(trust: TrustedRoot) -> str:
-    document = json.dumps(trust.to_json(), sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(document.encode()).hexdigest()
-
-
 def _resource(context: ResourceContext) -> Resource:
     """The matchable resource; an image given alone (no kind: the offline tester's
     ``--image``) is treated as the image of a bare ``v1`` Pod."""
@@ -243,7 +235,7 @@ class KyvernoEngine:
     ) -> None:
         self.policies = tuple(policies)
         self._memo = memo
-        self._trust_version = _trust_digest(trust) if trust is not None else "none"
+        self._trust_version = trust_version(trust)
         verifier = Verifier(trust, clock=clock) if trust is not None else None
         self._checks: Checks = checks or RegistryChecks(registry_factory, verifier)
         self._policy_cache: dict[str, Policy] = {}
@@ -355,13 +347,14 @@ class KyvernoEngine:
     def _remember(
         self,
         verification: ImageVerification,
-        key: tuple[Any, ...],
+        image: Reference,
+        parts: tuple[Any, ...],
         compute: Callable[[], _Leaf],
     ) -> _Leaf:
         if not verification.use_cache:
             return compute()
-        full = ("kyverno", *key, self._trust_version)
-        return self._memo(full, compute, negative=lambda leaf: not leaf.ok)
+        key = memo_key("kyverno", image, *parts, self._trust_version)
+        return self._memo(key, compute, negative=lambda leaf: not leaf.ok)
 
     def _signature_leaf(
         self, verification: ImageVerification, image: Reference
@@ -379,9 +372,9 @@ class KyvernoEngine:
                     return _Leaf(False, _cosign_reason(exc))
                 return _Leaf(True)
 
-            key = ("sig", image.name, str(image.digest), repository, entry.content)
+            parts = ("sig", repository, entry.content)
             try:
-                result = self._remember(verification, key, compute)
+                result = self._remember(verification, image, parts, compute)
             except _TRANSIENT as exc:
                 return f"{where}: {exc}"
             return None if result.ok else f"{where}: {result.reason}"
@@ -429,16 +422,9 @@ class KyvernoEngine:
                     return _Leaf(False, _cosign_reason(exc))
                 return _Leaf(True, "", tuple(predicates))
 
-            key = (
-                "att",
-                image.name,
-                str(image.digest),
-                repository,
-                attestation.type,
-                entry.content,
-            )
+            parts = ("att", repository, attestation.type, entry.content)
             try:
-                result = self._remember(verification, key, compute)
+                result = self._remember(verification, image, parts, compute)
             except _TRANSIENT as exc:
                 return f"{where}: {exc}"
             if not result.ok:

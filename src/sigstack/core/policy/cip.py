@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
@@ -197,15 +196,6 @@ def _key_ref(node: Node) -> KeyRef:
     return KeyRef(data=data, hash_algorithm=hash_algorithm)
 
 
-def _regexp(node: Node) -> str:
-    text = node.string()
-    try:
-        re.compile(text)
-    except re.error as exc:
-        raise node.error("a valid regular expression", found=f"{text!r} ({exc})") from exc
-    return text
-
-
 def _identity(node: Node) -> IdentitySpec:
     entries = node.mapping({"issuer", "subject", "issuerRegExp", "subjectRegExp"})
     for exact, pattern in (("issuer", "issuerRegExp"), ("subject", "subjectRegExp")):
@@ -216,8 +206,8 @@ def _identity(node: Node) -> IdentitySpec:
     return IdentitySpec(
         issuer=entries["issuer"].string() if "issuer" in entries else None,
         subject=entries["subject"].string() if "subject" in entries else None,
-        issuer_regexp=_regexp(entries["issuerRegExp"]) if "issuerRegExp" in entries else None,
-        subject_regexp=_regexp(entries["subjectRegExp"]) if "subjectRegExp" in entries else None,
+        issuer_regexp=entries["issuerRegExp"].regexp() if "issuerRegExp" in entries else None,
+        subject_regexp=entries["subjectRegExp"].regexp() if "subjectRegExp" in entries else None,
     )
 
 

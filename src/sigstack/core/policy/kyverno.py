@@ -121,21 +121,6 @@ def _unsupported(node: Node, what: str) -> FormatError:
     )
 
 
-def _strings(node: Node, *, nonempty: bool = True) -> tuple[str, ...]:
-    return tuple(item.string(nonempty=nonempty) for item in node.sequence())
-
-
-def _string_map(node: Node) -> dict[str, str]:
-    return {key: value.string(nonempty=False) for key, value in node.mapping().items()}
-
-
-def _integer(node: Node, *, minimum: int) -> int:
-    value = node.value()
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise node.error(f"an integer of at least {minimum}")
-    return value
-
-
 def _action(node: Node) -> Action:
     text = node.string(choices=("Enforce", "Audit", "enforce", "audit"))
     return "Enforce" if text.lower() == "enforce" else "Audit"
@@ -189,14 +174,14 @@ class LabelSelector:
 
 def _selector(node: Node) -> LabelSelector:
     fields = node.mapping(frozenset({"matchLabels", "matchExpressions"}))
-    labels = _string_map(fields["matchLabels"]) if "matchLabels" in fields else {}
+    labels = fields["matchLabels"].string_map() if "matchLabels" in fields else {}
     expressions = []
     for item in fields["matchExpressions"].sequence() if "matchExpressions" in fields else []:
         parts = item.mapping(frozenset({"key", "operator", "values"}))
         if "key" not in parts or "operator" not in parts:
             raise item.error("a match expression with key and operator")
         operator = parts["operator"].string(choices=("In", "NotIn", "Exists", "DoesNotExist"))
-        values = _strings(parts["values"], nonempty=False) if "values" in parts else ()
+        values = parts["values"].strings(nonempty=False) if "values" in parts else ()
         if operator in ("In", "NotIn") and not values:
             raise item.error(f"values for the operator {operator}", found="none")
         expressions.append((parts["key"].string(), operator, values))
@@ -255,14 +240,14 @@ class ResourceFilter:
 
 def _filter(node: Node) -> ResourceFilter:
     fields = node.mapping(_FILTER_KEYS)
-    names = _strings(fields["names"]) if "names" in fields else ()
+    names = fields["names"].strings() if "names" in fields else ()
     if "name" in fields:
         names = (*names, fields["name"].string())
     return ResourceFilter(
-        kinds=_strings(fields["kinds"]) if "kinds" in fields else (),
+        kinds=fields["kinds"].strings() if "kinds" in fields else (),
         names=names,
-        namespaces=_strings(fields["namespaces"]) if "namespaces" in fields else (),
-        annotations=_string_map(fields["annotations"]) if "annotations" in fields else {},
+        namespaces=fields["namespaces"].strings() if "namespaces" in fields else (),
+        annotations=fields["annotations"].string_map() if "annotations" in fields else {},
         operations=tuple(
             item.string(choices=("CREATE", "UPDATE", "DELETE", "CONNECT"))
             for item in (fields["operations"].sequence() if "operations" in fields else [])
@@ -415,15 +400,6 @@ def _public_keys(node: Node) -> list[str]:
     return pems
 
 
-def _regexp(node: Node) -> str:
-    text = node.string()
-    try:
-        re.compile(text)
-    except re.error as exc:
-        raise node.error("a regular expression", found=f"{text!r} ({exc})") from exc
-    return text
-
-
 def _keyless(node: Node) -> KeylessAttestor:
     fields = node.mapping(frozenset({
         "subject", "issuer", "subjectRegExp", "issuerRegExp", "roots", "additionalExtensions",
@@ -447,8 +423,8 @@ def _keyless(node: Node) -> KeylessAttestor:
     return KeylessAttestor(
         subject=fields["subject"].string() if "subject" in fields else None,
         issuer=fields["issuer"].string() if "issuer" in fields else None,
-        subject_regexp=_regexp(fields["subjectRegExp"]) if "subjectRegExp" in fields else None,
-        issuer_regexp=_regexp(fields["issuerRegExp"]) if "issuerRegExp" in fields else None,
+        subject_regexp=fields["subjectRegExp"].regexp() if "subjectRegExp" in fields else None,
+        issuer_regexp=fields["issuerRegExp"].regexp() if "issuerRegExp" in fields else None,
         github=github,
     )
 
@@ -472,7 +448,7 @@ def _entries(node: Node) -> list[Attestor]:
             raise item.error("exactly one of keys, keyless, attestor", found=found)
         if "signatureAlgorithm" in fields:
             _algorithm(fields["signatureAlgorithm"])
-        annotations = _string_map(fields["annotations"]) if "annotations" in fields else {}
+        annotations = fields["annotations"].string_map() if "annotations" in fields else {}
         repository = fields["repository"].string() if "repository" in fields else None
         raw = item.value()
         if "keys" in fields:
@@ -509,7 +485,7 @@ def _attestor_set(node: Node) -> AttestorSet:
     entries = _entries(fields["entries"]) if "entries" in fields else []
     if not entries:
         raise node.error("an attestor set with at least one entry", found="no entries")
-    count = _integer(fields["count"], minimum=1) if "count" in fields else None
+    count = fields["count"].integer(minimum=1) if "count" in fields else None
     if count is not None and count > len(entries):
         raise fields["count"].error(f"a count of at most {len(entries)} (the entries)")
     return AttestorSet(count, tuple(entries))
@@ -620,7 +596,7 @@ def _verify_images(node: Node, spec_action: Action) -> ImageVerification:
         )
     if "imageReferences" not in fields:
         raise node.error("imageReferences", found="none")
-    references = _strings(fields["imageReferences"])
+    references = fields["imageReferences"].strings()
     if not references:
         raise fields["imageReferences"].error("at least one image reference")
     action = _action(fields["failureAction"]) if "failureAction" in fields else None
@@ -636,7 +612,7 @@ def _verify_images(node: Node, spec_action: Action) -> ImageVerification:
     return ImageVerification(
         image_references=references,
         skip_image_references=(
-            _strings(fields["skipImageReferences"]) if "skipImageReferences" in fields else ()
+            fields["skipImageReferences"].strings() if "skipImageReferences" in fields else ()
         ),
         type=kind,
         failure_action=action,
@@ -791,7 +767,7 @@ def parse_policy(document: Document) -> KyvernoPolicy:
     namespace = None
     if kind == "Policy":
         namespace = metadata["namespace"].string() if "namespace" in metadata else "default"
-    annotations = _string_map(metadata["annotations"]) if "annotations" in metadata else {}
+    annotations = metadata["annotations"].string_map() if "annotations" in metadata else {}
     controllers = _controllers(annotations, metadata.get("annotations", fields["metadata"]))
     if "spec" not in fields:
         raise root.error("a spec with rules", found="no spec")

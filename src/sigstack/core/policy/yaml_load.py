@@ -9,6 +9,7 @@ reader) walk them with the typed accessors below. Every refusal is a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -112,6 +113,30 @@ class Node:
             raise self.error("one of " + "|".join(choices))
         if nonempty and not value:
             raise self.error("a non-empty string")
+        return value
+
+    def strings(self, *, nonempty: bool = True) -> tuple[str, ...]:
+        """A list of string scalars (null is an empty list)."""
+        return tuple(item.string(nonempty=nonempty) for item in self.sequence())
+
+    def string_map(self) -> dict[str, str]:
+        """A mapping of strings to strings (values may be empty), e.g. labels."""
+        return {key: value.string(nonempty=False) for key, value in self.mapping().items()}
+
+    def regexp(self) -> str:
+        """A string that compiles as a regular expression (Python's ``re``)."""
+        text = self.string()
+        try:
+            re.compile(text)
+        except re.error as exc:
+            raise self.error("a valid regular expression", found=f"{text!r} ({exc})") from exc
+        return text
+
+    def integer(self, *, minimum: int) -> int:
+        """An integer scalar of at least ``minimum`` (a boolean is not one)."""
+        value = self.value()
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise self.error(f"an integer of at least {minimum}")
         return value
 
     def boolean(self) -> bool:

@@ -9,7 +9,7 @@ The real functions are exercised by tests/integration/test_policy_cip.py.
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -27,7 +27,7 @@ from sigstack.core.trust import TrustedRoot
 from sigstack.oci.attest import NoAttestationsFound, NoMatchingAttestations
 from sigstack.oci.verify import NoMatchingSignatures, NoSignaturesFound
 from sigstack.policy.cip import ClusterImagePolicyEngine, CosignIdentities
-from sigstack.policy.engine import ImageAt, ResourceContext
+from sigstack.policy.engine import ImageAt, ResourceContext, RunMemo
 from sigstack.verify import IdentityError, ManagedKey
 
 T = TypeVar("T")
@@ -399,34 +399,14 @@ def test_spec_match_filters_resources() -> None:
     )
 
 
-class CountingMemo:
-    def __init__(self) -> None:
-        self.keys: list[Hashable] = []
-        self.store: dict[Hashable, Any] = {}
-
-    def __call__(
-        self,
-        key: Hashable,
-        compute: Callable[[], T],
-        *,
-        negative: Callable[[T], bool] = lambda _: False,
-    ) -> T:
-        self.keys.append(key)
-        if key not in self.store:
-            self.store[key] = compute()
-        value: T = self.store[key]
-        return value
-
-
 def test_memo_keys_never_hold_a_tag() -> None:
     fake = Fake()
-    memo = CountingMemo()
+    memo = RunMemo()
     e = engine(cip("keyless", KEYLESS), fake, memo=memo)
     e.validate([ImageAt(AT, f"registry.example/team/app:v1@{DIGEST}")], POD)
     e.validate([ImageAt(AT, f"registry.example/team/app:v2@{DIGEST}")], POD)
     assert len(fake.calls) == 1  # the second tag reused the digest's verdict
-    assert len(set(memo.keys)) == 1
-    key = memo.keys[0]
+    (key,) = memo.results
     assert isinstance(key, tuple) and key[1] == f"registry.example/team/app@{DIGEST}"
     assert not any(":v1" in str(part) for part in key)
 

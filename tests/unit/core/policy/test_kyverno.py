@@ -218,7 +218,7 @@ def test_several_public_keys_become_entries() -> None:
         (
             "            subject: me@example.com",
             "            subjectRegExp: '('",
-            "subjectRegExp: expected a regular expression",
+            "subjectRegExp: expected a valid regular expression",
         ),
         (
             "      - entries:",

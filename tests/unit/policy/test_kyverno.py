@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -15,11 +15,10 @@ from sigstack.core.policy.kyverno import render_denial
 from sigstack.core.policy.yaml_load import load_documents
 from sigstack.errors import NetworkError, VerificationError
 from sigstack.oci.verify import NoMatchingSignatures, NoSignaturesFound
-from sigstack.policy.engine import ImageAt, ResourceContext
+from sigstack.policy.engine import ImageAt, ResourceContext, RunMemo
 from sigstack.policy.kyverno import KyvernoEngine, load_kyverno
 from sigstack.verify import Identity, IdentityRegex, ManagedKey
-
-from .test_model import KEYLESS, pem
+from tests.unit.core.policy.test_kyverno import KEYLESS, pem
 
 T = TypeVar("T")
 DIGEST = Digest("sha256", "ab" * 32)
@@ -81,22 +80,6 @@ class FakeChecks:
         if found is None:
             raise VerificationError(f"no attestations found for image {image.name}@{image.digest}")
         return found
-
-
-class DictMemo:
-    def __init__(self) -> None:
-        self.store: dict[Hashable, Any] = {}
-
-    def __call__(
-        self,
-        key: Hashable,
-        compute: Callable[[], T],
-        *,
-        negative: Callable[[T], bool] = lambda _: False,
-    ) -> T:
-        if key not in self.store:
-            self.store[key] = compute()
-        return self.store[key]  # type: ignore[no-any-return]
 
 
 def engine(text: str, checks: FakeChecks, memo: Any = None) -> KyvernoEngine:
@@ -162,13 +145,14 @@ def test_wrong_identity_reason(checks: FakeChecks) -> None:
 
 def test_tag_resolved_and_memo_keyed_by_digest(checks: FakeChecks) -> None:
     checks.tags["ghcr.io/org/app:v1"] = DIGEST
-    memo = DictMemo()
+    memo = RunMemo()
     e = engine(KEYLESS, checks, memo)
     assert e.validate([ImageAt("spec.containers[0].image", "ghcr.io/org/app:v1")], pod()).allowed
     assert e.validate([ImageAt("spec.containers[0].image", IMAGE)], pod()).allowed
     assert len(checks.calls) == 1  # the second (by digest) came from the memo
-    (key,) = memo.store
-    assert str(DIGEST) in key and not any(isinstance(k, str) and ":v1" in k for k in key)
+    (key,) = memo.results
+    assert isinstance(key, tuple) and key[1] == f"ghcr.io/org/app@{DIGEST}"
+    assert not any(isinstance(k, str) and ":v1" in k for k in key)
     # The tag moves: a new digest is verified again (and fails: nothing signed it).
     checks.tags["ghcr.io/org/app:v1"] = OTHER
     assert not e.validate(
@@ -178,7 +162,7 @@ def test_tag_resolved_and_memo_keyed_by_digest(checks: FakeChecks) -> None:
 
 
 def test_use_cache_false_bypasses_memo(checks: FakeChecks) -> None:
-    memo = DictMemo()
+    memo = RunMemo()
     e = engine(
         KEYLESS.replace("    - imageReferences:", "    - useCache: false\n      imageReferences:"),
         checks,
@@ -186,16 +170,16 @@ def test_use_cache_false_bypasses_memo(checks: FakeChecks) -> None:
     )
     for _ in range(2):
         assert e.validate([ImageAt("p", IMAGE)], pod()).allowed
-    assert len(checks.calls) == 2 and not memo.store
+    assert len(checks.calls) == 2 and not memo.results
 
 
 def test_network_error_is_reported_and_not_remembered(checks: FakeChecks) -> None:
-    memo = DictMemo()
+    memo = RunMemo()
     checks.down = True
     e = engine(KEYLESS, checks, memo)
     outcome = e.validate([ImageAt("p", IMAGE)], pod())
     assert not outcome.allowed and "cannot reach the registry" in " ".join(outcome.message.split())
-    assert not memo.store
+    assert not memo.results
     checks.down = False
     assert e.validate([ImageAt("p", IMAGE)], pod()).allowed
 

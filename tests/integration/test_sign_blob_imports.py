@@ -38,6 +38,11 @@ HEAVY = (
     "sigstack.clients.oidc",
     "sigstack.core.oidc.tokens",
     "sigstack.verify",
+    "sigstack.core.tlog.verify",
+    "sigstack.core.merkle",
+    "sigstack.core.trust.build",
+    "logging",
+    "importlib.resources",
 )
 
 # Runs the console script's function (sigstack.cli.main:main) in a fresh interpreter, then

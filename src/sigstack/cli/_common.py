@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,8 @@ def add_server_arguments(parser: argparse.ArgumentParser) -> None:
 
 def configure_logging(level: str) -> None:
     """One log format for every service."""
+    import logging  # servers only: client commands start without it
+
     logging.basicConfig(level=level.upper(), format="%(levelname)s %(name)s: %(message)s")
 
 

@@ -24,7 +24,6 @@ import json
 import os
 import sys
 from datetime import datetime
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -74,6 +73,8 @@ def tuf_cache_root() -> Path:
 def embedded(instance: str, kind: str) -> bytes:
     """Package data of a public instance (``kind``: ``root``, ``trusted_root`` or
     ``signing_config.v0.2``)."""
+    from importlib import resources  # only for the embedded public instances
+
     return resources.files("sigstack").joinpath("trust", f"{instance}.{kind}.json").read_bytes()
 
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sigstack.core.tlog.verify import InclusionProof, LogEntryV1
+from sigstack.core.tlog.values import InclusionProof, LogEntryV1
 from sigstack.errors import (
     FormatError,
 )

@@ -40,8 +40,7 @@ from sigstack.clients._tlog_wire import (
     parse_transparency_log_entry_v2,
     shape_error,
 )
-from sigstack.core.merkle.tiles import entries_path, tile_path
-from sigstack.core.tlog.verify import LogEntryV1
+from sigstack.core.tlog.values import LogEntryV1
 from sigstack.errors import (
     FormatError,
 )
@@ -188,6 +187,8 @@ class RekorV2Client(Closing):
 
     def tile(self, level: int, index: int, width: int = 256) -> bytes:
         """``GET /api/v2/tile/<L>/<N>[.p/<W>]``: ``width`` hashes of 32 bytes."""
+        from sigstack.core.merkle.tiles import tile_path  # readers only; signers never load it
+
         data = self._http.request("GET", f"/api/v2/{tile_path(level, index, width)}").content
         if len(data) != 32 * width:
             raise FormatError(
@@ -199,6 +200,8 @@ class RekorV2Client(Closing):
 
     def entry_bundle(self, index: int, width: int = 256) -> list[bytes]:
         """``GET /api/v2/tile/entries/<N>[.p/<W>]``, split into its u16-length-prefixed entries."""
+        from sigstack.core.merkle.tiles import entries_path
+
         data = self._http.request("GET", f"/api/v2/{entries_path(index, width)}").content
         entries: list[bytes] = []
         offset = 0

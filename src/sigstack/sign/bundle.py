@@ -26,7 +26,7 @@ from sigstack.errors import FormatError
 
 if TYPE_CHECKING:  # types only: importing sigstack.sign must not load the log's parsers
     from sigstack.clients.tlog import TransparencyLogEntryV2
-    from sigstack.core.tlog.verify import InclusionProof, LogEntryV1
+    from sigstack.core.tlog.values import InclusionProof, LogEntryV1
 
 __all__ = [
     "BUNDLE_MEDIA_TYPE",

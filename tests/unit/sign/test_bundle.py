@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from sigstack.core.tlog.verify import InclusionProof, LogEntryV1
+from sigstack.core.tlog.values import InclusionProof, LogEntryV1
 from sigstack.errors import FormatError
 from sigstack.sign.bundle import entry_from_v1, logged_signature
 

@@ -20,7 +20,6 @@ An entry (``LogEntryAnon``, §1.1) is accepted only when all of these hold:
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -37,6 +36,7 @@ from sigstack.core.note.signed_note import (
     parse_signed_note,
 )
 from sigstack.core.tlog.promise import promise_payload
+from sigstack.core.tlog.values import InclusionProof, LogEntryV1
 from sigstack.errors import (
     ProofError,
     SignatureError,
@@ -59,48 +59,6 @@ __all__ = [
 _UUID_HEX = 64
 #: Bytes of the key ID on a signature line (c2sp.org/signed-note "Format").
 _HINT_SIZE = 4
-
-
-@dataclass(frozen=True)
-class InclusionProof:
-    """An inclusion proof as Rekor v1 and v2 send it: audit path and the checkpoint it ends at."""
-
-    log_index: int
-    tree_size: int
-    root_hash: bytes
-    hashes: tuple[bytes, ...]
-    checkpoint: str
-
-
-@dataclass(frozen=True)
-class LogEntryV1:
-    """A Rekor v1 ``LogEntryAnon`` with its key (the 64- or 80-hex entry UUID)."""
-
-    uuid: str
-    body: bytes
-    integrated_time: int
-    log_id: bytes
-    log_index: int
-    inclusion_proof: InclusionProof | None = None
-    signed_entry_timestamp: bytes | None = None
-
-    @property
-    def kind(self) -> str:
-        """``kind`` of the canonical body, or ``"?"`` when the body is not an entry object."""
-        return self._body_field("kind")
-
-    @property
-    def api_version(self) -> str:
-        """``apiVersion`` of the canonical body, or ``"?"``."""
-        return self._body_field("apiVersion")
-
-    def _body_field(self, name: str) -> str:
-        try:
-            value = json.loads(self.body)
-        except (ValueError, UnicodeDecodeError):
-            return "?"
-        found = value.get(name) if isinstance(value, dict) else None
-        return found if isinstance(found, str) else "?"
 
 
 @dataclass(frozen=True)

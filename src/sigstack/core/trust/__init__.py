@@ -2,18 +2,11 @@
 
 ``model`` holds the values and renders them as protobuf-specs JSON exactly as
 sigstore-python 4.5.1 parses it (sigstore-clients.md §2); ``build`` makes entries
-from keys and chains, applying the log-ID and chain-order rules (§2.3–§2.5, §6.5).
+from keys and chains, applying the log-ID and chain-order rules (§2.3–§2.5, §6.5) —
+import it from :mod:`sigstack.core.trust.build` (the servers need it; clients that only
+read trust material don't pay for its imports).
 """
 
-from sigstack.core.trust.build import (
-    ct_log,
-    fulcio_authority,
-    key_details_of,
-    rekor_v1_log,
-    rekor_v2_log,
-    signing_config,
-    timestamp_authority,
-)
 from sigstack.core.trust.model import (
     CLIENT_TRUST_CONFIG_MEDIA_TYPE,
     SIGNING_CONFIG_MEDIA_TYPE,
@@ -42,13 +35,6 @@ __all__ = [
     "TransparencyLogInstance",
     "TrustedRoot",
     "ValidFor",
-    "ct_log",
-    "fulcio_authority",
-    "key_details_of",
-    "rekor_v1_log",
-    "rekor_v2_log",
     "render",
     "rfc3339",
-    "signing_config",
-    "timestamp_authority",
 ]

@@ -28,7 +28,8 @@ from urllib.parse import urlsplit
 import httpx
 
 from sigstack.core.oidc.issuers import IssuerConfig, IssuerRegistry, IssuerType
-from sigstack.core.trust import ClientTrustConfig, render, rfc3339, signing_config
+from sigstack.core.trust import ClientTrustConfig, render, rfc3339
+from sigstack.core.trust.build import signing_config
 from sigstack.errors import FormatError, StorageError
 from sigstack.services.ca.app import CAService, open_ca
 from sigstack.services.ca.keys import GeneratedKeySource

@@ -16,11 +16,8 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from sigstack.core.trust import (
-    CertificateAuthority,
-    TransparencyLogInstance,
-    TrustedRoot,
-    ValidFor,
+from sigstack.core.trust import CertificateAuthority, TransparencyLogInstance, TrustedRoot, ValidFor
+from sigstack.core.trust.build import (
     ct_log,
     fulcio_authority,
     rekor_v1_log,

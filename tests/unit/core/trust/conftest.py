@@ -10,9 +10,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.x509.oid import NameOID
 
-from sigstack.core.trust import (
-    ClientTrustConfig,
-    TrustedRoot,
+from sigstack.core.trust import ClientTrustConfig, TrustedRoot
+from sigstack.core.trust.build import (
     ct_log,
     fulcio_authority,
     rekor_v1_log,

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from tests.unit.core.trust.conftest import BASE, ORIGIN, START, Material
 
 from sigstack.core.note.signed_note import Ed25519NoteSigner
-from sigstack.core.trust import (
+from sigstack.core.trust.build import (
     fulcio_authority,
     key_details_of,
     rekor_v1_log,

@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from sigstack.core.trust import render, signing_config
+from sigstack.core.trust import render
+from sigstack.core.trust.build import signing_config
 from sigstack.core.trust.signing_config import parse_signing_config, select, select_services
 from sigstack.errors import FormatError
 

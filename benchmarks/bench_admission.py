@@ -36,7 +36,8 @@ from sigstack.clients.registry import RegistryClient, StaticCredentials
 from sigstack.clock import utc_now
 from sigstack.oci.sign import sign_image
 from sigstack.sign import Signer, SigningContext
-from sigstack.testing.admission import AdmissionProcess, pod_review, push_image, start_admission
+from sigstack.testing.admission import AdmissionProcess, pod_review, start_admission
+from sigstack.testing.images import make_image, push_image
 from sigstack.testing.registry import start_registry
 
 EMAIL = "bench-admission@example.com"
@@ -158,7 +159,7 @@ def main() -> None:
         with RegistryClient(registry.host, plain_http=True, credentials=anonymous) as client:
             for i in range(args.images):
                 repo = f"bench/app{i}"
-                digest = push_image(client, repo, f"bench image {i}").digest
+                digest = push_image(client, repo, make_image(f"bench image {i}"), tag="v1").digest
                 image = f"{registry.host}/{repo}@{digest}"
                 sign_image(client, image, signer)
                 images.append(image)

@@ -1,7 +1,8 @@
 """What the image tests share: tiny images, a real registry with a live stack, the CLI.
 
 * :func:`make_image` builds a one-layer OCI image (a gzipped tarball with one file and a
-  config naming its diff ID), byte-for-byte reproducible; :func:`push_image` pushes it.
+  config naming its diff ID), byte-for-byte reproducible; :func:`push_image` pushes it
+  (both from :mod:`sigstack.testing.images`).
 * :func:`start_test_registry` starts Debian's ``docker-registry``
   (:mod:`sigstack.testing.registry`) and fails the test, never skips, when it is missing.
 * :func:`image_env` starts a registry and ``sigstack up`` side by side; the :class:`ImageEnv`
@@ -16,13 +17,10 @@
 from __future__ import annotations
 
 import base64
-import gzip
-import io
 import json
 import os
 import subprocess
 import sys
-import tarfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -33,12 +31,14 @@ import pytest
 
 from sigstack.clients.registry import RegistryClient, StaticCredentials
 from sigstack.clock import utc_now
-from sigstack.core.oci import Descriptor, ImageManifest, digest_of
-from sigstack.core.oci import mediatypes as mt
+from sigstack.core.oci import Descriptor, digest_of
+from sigstack.core.trust import TrustedRoot
 from sigstack.sign import SigningContext
+from sigstack.testing.images import Image, make_image, make_layer, push_image
 from sigstack.testing.registry import RegistryProcess, RegistryUnavailable, start_registry
 from sigstack.testing.service import ServiceProcess
 from sigstack.testing.stack import start_stack
+from sigstack.verify import load_trusted_root
 
 __all__ = [
     "ANONYMOUS",
@@ -57,54 +57,7 @@ __all__ = [
 ANONYMOUS = StaticCredentials(None)
 
 
-# -- tiny images ---------------------------------------------------------------------------
-
-
-@dataclass
-class Image:
-    config: bytes
-    layer: bytes
-    manifest: ImageManifest
-
-    @property
-    def data(self) -> bytes:
-        return self.manifest.to_bytes()
-
-
-def make_layer(text: str) -> bytes:
-    """A gzipped tarball holding ``hello.txt`` = ``text`` (no timestamps: reproducible)."""
-    raw = io.BytesIO()
-    with tarfile.open(fileobj=raw, mode="w") as tar:
-        body = text.encode()
-        info = tarfile.TarInfo("hello.txt")
-        info.size, info.mtime = len(body), 0
-        tar.addfile(info, io.BytesIO(body))
-    return gzip.compress(raw.getvalue(), mtime=0)
-
-
-def make_image(text: str, arch: str = "amd64") -> Image:
-    """A one-layer linux image whose file says ``text``."""
-    layer = make_layer(text)
-    diff_id = digest_of(gzip.decompress(layer))
-    config = json.dumps(
-        {"architecture": arch, "os": "linux", "config": {},
-         "rootfs": {"type": "layers", "diff_ids": [str(diff_id)]}},
-        separators=(",", ":"),
-    ).encode()  # fmt: skip
-    manifest = ImageManifest(
-        config=Descriptor.of(config, mt.OCI_CONFIG),
-        layers=(Descriptor.of(layer, mt.OCI_LAYER_GZIP),),
-    )
-    return Image(config, layer, manifest)
-
-
-def push_image(
-    client: RegistryClient, repo: str, image: Image, tag: str | None = None
-) -> Descriptor:
-    """Push ``image``'s blobs and manifest (under ``tag`` if given); the manifest's descriptor."""
-    client.push_blob(repo, image.config)
-    client.push_blob(repo, image.layer)
-    return client.put_manifest(repo, image.manifest, tag=tag).descriptor
+# -- tiny images: sigstack.testing.images (the benchmarks use them too) ---------------------
 
 
 # -- a registry and a stack ----------------------------------------------------------------
@@ -170,6 +123,11 @@ class ImageEnv:
         return SigningContext.from_trust_config(
             document, now=utc_now(), rekor_version=rekor_version
         )
+
+    def trusted_root(self) -> TrustedRoot:
+        """The stack's trusted root (from its trust config)."""
+        document = json.loads((self.stack.data_dir / "trust_config.json").read_text())
+        return load_trusted_root(json.dumps(document["trustedRoot"]).encode())
 
     def push(self, repo: str, text: str, tag: str | None = "v1") -> Descriptor:
         """Push a fresh tiny image (:func:`make_image`) to ``repo``, tagged ``tag``."""

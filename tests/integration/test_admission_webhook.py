@@ -11,8 +11,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,24 +20,33 @@ from typing import Any
 import httpx
 import pytest
 
-from sigstack.clients.registry import RegistryClient, StaticCredentials
-from sigstack.testing.admission import AdmissionProcess, pod_review, push_image, start_admission
-from sigstack.testing.registry import RegistryProcess, RegistryUnavailable, start_registry
+from sigstack.testing.admission import AdmissionProcess, pod_review, start_admission
+from sigstack.testing.registry import RegistryProcess
 from sigstack.testing.service import ServiceProcess
-from sigstack.testing.stack import start_stack
+from tests.integration._images import ImageEnv, image_env
 
 EMAIL = "admission@example.com"
 
 
 @dataclass
 class Env:
-    root: Path
-    stack: ServiceProcess
-    registry: RegistryProcess
+    images: ImageEnv
     webhook: AdmissionProcess
     http: httpx.Client
     policies: Path
     digests: dict[str, str]
+
+    @property
+    def root(self) -> Path:
+        return self.images.root
+
+    @property
+    def stack(self) -> ServiceProcess:
+        return self.images.stack
+
+    @property
+    def registry(self) -> RegistryProcess:
+        return self.images.registry
 
     def image(self, repo: str, tag: str | None = None) -> str:
         """``<registry>/<repo>[:tag]@sha256:…`` of a pushed image."""
@@ -55,19 +62,6 @@ class Env:
         result: dict[str, Any] = answer["response"]
         assert result["uid"] == doc["request"]["uid"]
         return result
-
-
-def _sigstack(env_root: Path, data_dir: Path, *args: str, **extra: str) -> str:
-    environ = {
-        k: v for k, v in os.environ.items() if not k.startswith(("SIGSTORE_", "COSIGN_", "SIGSTACK_"))
-    }  # fmt: skip
-    environ |= {"SIGSTACK_HOME": str(data_dir), "DOCKER_CONFIG": str(env_root / "docker"), **extra}
-    out = subprocess.run(
-        [sys.executable, "-m", "sigstack", *args],
-        capture_output=True, text=True, timeout=120, env=environ, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
-    assert out.returncode == 0, out.stderr
-    return out.stdout
 
 
 def _cip(name: str, glob: str, authority: str) -> str:
@@ -91,52 +85,36 @@ def _write(path: Path, text: str) -> None:
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
     root = tmp_path_factory.mktemp("admission")
-    (root / "docker").mkdir()
-    (root / "docker" / "config.json").write_text("{}")
-    try:
-        registry = start_registry(root / "registry")
-    except RegistryUnavailable as exc:
-        pytest.fail(str(exc))
-    stack = webhook = None
-    try:
-        stack = start_stack(root / "data", output=root / "up.log")
+    with image_env(root, EMAIL) as images:
+        stack, host = images.stack, images.registry.host
         digests = {}
-        with RegistryClient(
-            registry.host, plain_http=True, credentials=StaticCredentials(None)
-        ) as c:
-            for repo in ("static/app", "signed/app", "unsigned/app", "elsewhere/app"):
-                digests[repo] = str(push_image(c, repo, f"hello from {repo}").digest)
-        token = _sigstack(root, stack.data_dir, "oidc", "token", "--email", EMAIL,
-                          "--data-dir", str(stack.data_dir)).strip()  # fmt: skip
-        _sigstack(root, stack.data_dir, "sign", f"{registry.host}/signed/app@{digests['signed/app']}",
-                  SIGSTORE_IDENTITY_TOKEN=token)  # fmt: skip
+        for repo in ("static/app", "signed/app", "unsigned/app", "elsewhere/app"):
+            digests[repo] = str(images.push(repo, f"hello from {repo}").digest)
+        signed = images.sigstack("sign", f"{host}/signed/app@{digests['signed/app']}",
+                                 SIGSTORE_IDENTITY_TOKEN=images.token())  # fmt: skip
+        assert signed.returncode == 0, signed.stderr
         policies = root / "policies"
         policies.mkdir()
-        _write(policies / "static.yaml", _cip("static-pass", f"{registry.host}/static/**",
+        _write(policies / "static.yaml", _cip("static-pass", f"{host}/static/**",
                "  - static:\n      action: pass\n"))  # fmt: skip
         keyless = (
             "  - keyless:\n"
             "      identities:\n"
-            f"      - issuer: {stack.url}/oidc\n"
+            f"      - issuer: {images.issuer}\n"
             f"        subject: {EMAIL}\n"
         )
-        _write(
-            policies / "keyless.yaml", _cip("keyless-signed", f"{registry.host}/*igned/**", keyless)
-        )
+        _write(policies / "keyless.yaml", _cip("keyless-signed", f"{host}/*igned/**", keyless))
         webhook = start_admission(
             root / "webhook", "--policy", str(policies),
             "--trust-config", str(stack.data_dir / "trust_config.json"),
             "--reload-interval", "0.2",
             output=root / "webhook.log", env={"DOCKER_CONFIG": str(root / "docker")},
         )  # fmt: skip
-        with webhook.client(timeout=30) as http:
-            yield Env(root, stack, registry, webhook, http, policies, digests)
-    finally:
-        if webhook is not None:
+        try:
+            with webhook.client(timeout=30) as http:
+                yield Env(images, webhook, http, policies, digests)
+        finally:
             webhook.stop()
-        if stack is not None:
-            stack.stop()
-        registry.stop()
 
 
 def test_https_with_the_printed_ca_bundle(env: Env) -> None:

@@ -10,16 +10,11 @@ webhook uses, with the messages of oci-and-policy.md §3.5.
 from __future__ import annotations
 
 import base64
-import gzip
-import io
 import json
-import os
 import subprocess
-import sys
-import tarfile
 import textwrap
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -29,62 +24,27 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from sigstack.clients.registry import RegistryClient, StaticCredentials
 from sigstack.clock import utc_now
-from sigstack.core.oci import Descriptor, ImageManifest, digest_of
-from sigstack.core.oci import mediatypes as mt
 from sigstack.core.policy.loader import load_policies
 from sigstack.policy.cip import ClusterImagePolicyEngine
 from sigstack.policy.engine import ImageAt, ResourceContext
-from sigstack.testing.registry import RegistryProcess, RegistryUnavailable, start_registry
-from sigstack.testing.service import ServiceProcess
-from sigstack.testing.stack import start_stack
-from sigstack.verify import load_trusted_root
+from tests.integration._images import ImageEnv, image_env
 
 EMAIL = "admitted@example.com"
 VULN = "https://cosign.sigstore.dev/attestation/vuln/v1"
-ANONYMOUS = StaticCredentials(None)
 AT = "spec.containers[0].image"
 
 
 @dataclass
-class Env:
-    root: Path
-    stack: ServiceProcess
-    registry: RegistryProcess
-    client: RegistryClient
-    pub: Path  # a cosign public key (its private half signed "keyed")
-    digests: dict[str, str]
+class Env(ImageEnv):
+    """The image environment with the images of this module pushed and signed."""
 
-    @property
-    def issuer(self) -> str:
-        return f"{self.stack.url}/oidc"
+    pub: Path = Path()  # a cosign public key (its private half signed "keyed")
+    digests: dict[str, str] = field(default_factory=dict)
 
     def image(self, repo: str, *, tag: bool = False) -> str:
         host = self.registry.host
         return f"{host}/{repo}:v1" if tag else f"{host}/{repo}@{self.digests[repo]}"
-
-    def sigstack(self, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
-        environ = {
-            k: v for k, v in os.environ.items()
-            if not k.startswith(("SIGSTORE_", "COSIGN_", "SIGSTACK_"))
-        }  # fmt: skip
-        environ |= {
-            "SIGSTACK_HOME": str(self.stack.data_dir),
-            "DOCKER_CONFIG": str(self.root / "docker"),
-            **extra,
-        }
-        return subprocess.run(
-            [sys.executable, "-m", "sigstack", *args],
-            capture_output=True, text=True, timeout=120, env=environ, stdin=subprocess.DEVNULL,
-        )  # fmt: skip
-
-    def token(self, email: str = EMAIL) -> str:
-        out = self.sigstack(
-            "oidc", "token", "--email", email, "--data-dir", str(self.stack.data_dir)
-        )
-        assert out.returncode == 0, out.stderr
-        return out.stdout.strip()
 
     def policy_file(self, name: str, text: str) -> Path:
         path = self.root / f"{name}.yaml"
@@ -93,32 +53,6 @@ class Env:
 
     def test(self, policy: Path, image: str, *args: str) -> subprocess.CompletedProcess[str]:
         return self.sigstack("policy", "test", "--policy", str(policy), "--image", image, *args)
-
-
-def _layer(text: str) -> bytes:
-    raw = io.BytesIO()
-    with tarfile.open(fileobj=raw, mode="w") as tar:
-        body = text.encode()
-        info = tarfile.TarInfo("hello.txt")
-        info.size, info.mtime = len(body), 0
-        tar.addfile(info, io.BytesIO(body))
-    return gzip.compress(raw.getvalue(), mtime=0)
-
-
-def _push(client: RegistryClient, repo: str, text: str) -> Descriptor:
-    layer = _layer(text)
-    config = json.dumps(
-        {"architecture": "amd64", "os": "linux", "config": {},
-         "rootfs": {"type": "layers", "diff_ids": [str(digest_of(gzip.decompress(layer)))]}},
-        separators=(",", ":"),
-    ).encode()  # fmt: skip
-    client.push_blob(repo, config)
-    client.push_blob(repo, layer)
-    manifest = ImageManifest(
-        config=Descriptor.of(config, mt.OCI_CONFIG),
-        layers=(Descriptor.of(layer, mt.OCI_LAYER_GZIP),),
-    )
-    return client.put_manifest(repo, manifest, tag="v1").descriptor
 
 
 def _ok(out: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
@@ -139,44 +73,31 @@ def _vuln_predicate(critical: int) -> dict[str, object]:
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
     root = tmp_path_factory.mktemp("policy")
-    (root / "docker").mkdir()
-    (root / "docker" / "config.json").write_text("{}")
-    try:
-        registry = start_registry(root / "registry")
-    except RegistryUnavailable as exc:
-        pytest.fail(str(exc))
-    stack = None
-    try:
-        stack = start_stack(root / "data", output=root / "up.log")
-        with RegistryClient(registry.host, plain_http=True, credentials=ANONYMOUS) as client:
-            repos = ["unsigned", "signed", "other-identity", "keyed", "vuln-ok", "vuln-bad"]
-            digests = {r: str(_push(client, f"policy/{r}", r).digest) for r in repos}
-            running = Env(root, stack, registry, client, root / "cosign.pub",
-                          {f"policy/{r}": d for r, d in digests.items()})  # fmt: skip
-            host = registry.host
-            token = running.token()
-            _ok(running.sigstack("sign", f"{host}/policy/signed@{digests['signed']}",
-                                 SIGSTORE_IDENTITY_TOKEN=token))  # fmt: skip
+    with image_env(root, EMAIL) as images:
+        repos = ["unsigned", "signed", "other-identity", "keyed", "vuln-ok", "vuln-bad"]
+        digests = {r: str(images.push(f"policy/{r}", r).digest) for r in repos}
+        running = Env(**vars(images), pub=root / "cosign.pub",
+                      digests={f"policy/{r}": d for r, d in digests.items()})  # fmt: skip
+        host = images.registry.host
+        token = running.token()
+        _ok(running.sigstack("sign", f"{host}/policy/signed@{digests['signed']}",
+                             SIGSTORE_IDENTITY_TOKEN=token))  # fmt: skip
+        _ok(running.sigstack(
+            "sign", f"{host}/policy/other-identity@{digests['other-identity']}",
+            SIGSTORE_IDENTITY_TOKEN=running.token("intruder@example.com"),
+        ))  # fmt: skip
+        _ok(running.sigstack("generate-key-pair", "--output-key-prefix", str(root / "cosign"),
+                             COSIGN_PASSWORD="pw"))  # fmt: skip
+        _ok(running.sigstack("sign", f"{host}/policy/keyed@{digests['keyed']}", "--key",
+                             str(root / "cosign.key"), COSIGN_PASSWORD="pw"))  # fmt: skip
+        for repo, critical in (("vuln-ok", 0), ("vuln-bad", 2)):
+            predicate = root / f"{repo}.json"
+            predicate.write_text(json.dumps(_vuln_predicate(critical)))
             _ok(running.sigstack(
-                "sign", f"{host}/policy/other-identity@{digests['other-identity']}",
-                SIGSTORE_IDENTITY_TOKEN=running.token("intruder@example.com"),
+                "attest", f"{host}/policy/{repo}@{digests[repo]}", "--predicate",
+                str(predicate), "--type", VULN, SIGSTORE_IDENTITY_TOKEN=token,
             ))  # fmt: skip
-            _ok(running.sigstack("generate-key-pair", "--output-key-prefix", str(root / "cosign"),
-                                 COSIGN_PASSWORD="pw"))  # fmt: skip
-            _ok(running.sigstack("sign", f"{host}/policy/keyed@{digests['keyed']}", "--key",
-                                 str(root / "cosign.key"), COSIGN_PASSWORD="pw"))  # fmt: skip
-            for repo, critical in (("vuln-ok", 0), ("vuln-bad", 2)):
-                predicate = root / f"{repo}.json"
-                predicate.write_text(json.dumps(_vuln_predicate(critical)))
-                _ok(running.sigstack(
-                    "attest", f"{host}/policy/{repo}@{digests[repo]}", "--predicate",
-                    str(predicate), "--type", VULN, SIGSTORE_IDENTITY_TOKEN=token,
-                ))  # fmt: skip
-            yield running
-    finally:
-        if stack is not None:
-            stack.stop()
-        registry.stop()
+        yield running
 
 
 def _cip(name: str, spec: str) -> str:
@@ -363,41 +284,39 @@ def test_engine_api_against_the_registry(env: Env) -> None:
         "open", f"images: [{{glob: '{host}/policy/sig*'}}]\nauthorities:\n- static: {{action: pass}}\n"
     )  # fmt: skip
     policies = load_policies([("inline.yaml", text)])
-    document = json.loads((env.stack.data_dir / "trust_config.json").read_text())
-    trust = load_trusted_root(json.dumps(document["trustedRoot"]))
+    trust = env.trusted_root()
     calls: list[object] = []
 
     def memo(key, compute, *, negative=lambda _: False):  # type: ignore[no-untyped-def]
         calls.append(key)
         return compute()
 
-    with RegistryClient(host, plain_http=True, credentials=ANONYMOUS) as client:
-        engine = ClusterImagePolicyEngine(
-            policies.cluster_image_policies,
-            registry_factory=lambda _: client,
-            trust=trust,
-            clock=utc_now,
-            memo=memo,
-        )
-        pod = ResourceContext(kind="Pod", api_version="v1", namespace="default", name="p",
-                              operation="CREATE")  # fmt: skip
-        signed = env.image("policy/signed")
-        assert engine.validate([ImageAt(AT, signed)], pod).allowed
-        unsigned = env.image("policy/unsigned")
-        outcome = engine.validate(
-            [ImageAt(AT, signed), ImageAt("spec.containers[1].image", unsigned)], pod
-        )
-        assert not outcome.allowed
-        assert outcome.message == (
-            f"validation failed: failed policy: keyless: spec.containers[1].image\n{unsigned} "
-            f"signature keyless validation failed for authority authority-0 for {unsigned}: "
-            "no signatures found"
-        )
-        tagged = env.image("policy/signed", tag=True)
-        refused = engine.validate([ImageAt(AT, tagged)], pod)
-        assert refused.message == (
-            f"validation failed: invalid value: {tagged} must be an image digest: {AT}"
-        )
+    engine = ClusterImagePolicyEngine(
+        policies.cluster_image_policies,
+        registry_factory=lambda _: env.client,
+        trust=trust,
+        clock=utc_now,
+        memo=memo,
+    )
+    pod = ResourceContext(kind="Pod", api_version="v1", namespace="default", name="p",
+                          operation="CREATE")  # fmt: skip
+    signed = env.image("policy/signed")
+    assert engine.validate([ImageAt(AT, signed)], pod).allowed
+    unsigned = env.image("policy/unsigned")
+    outcome = engine.validate(
+        [ImageAt(AT, signed), ImageAt("spec.containers[1].image", unsigned)], pod
+    )
+    assert not outcome.allowed
+    assert outcome.message == (
+        f"validation failed: failed policy: keyless: spec.containers[1].image\n{unsigned} "
+        f"signature keyless validation failed for authority authority-0 for {unsigned}: "
+        "no signatures found"
+    )
+    tagged = env.image("policy/signed", tag=True)
+    refused = engine.validate([ImageAt(AT, tagged)], pod)
+    assert refused.message == (
+        f"validation failed: invalid value: {tagged} must be an image digest: {AT}"
+    )
     assert calls and all(":v1" not in str(key) for key in calls)
 
 

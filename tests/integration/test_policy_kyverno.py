@@ -9,13 +9,7 @@ Every denial is checked against Kyverno's text (§4.3).
 
 from __future__ import annotations
 
-import gzip
-import io
 import json
-import os
-import subprocess
-import sys
-import tarfile
 import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,79 +17,28 @@ from pathlib import Path
 
 import pytest
 
-from sigstack.clients.registry import RegistryClient, StaticCredentials
 from sigstack.clock import utc_now
-from sigstack.core.oci import Descriptor, ImageManifest, digest_of
-from sigstack.core.oci import mediatypes as mt
 from sigstack.core.policy.kyverno import render_denial
 from sigstack.core.policy.yaml_load import load_documents
 from sigstack.policy.engine import ImageAt, Outcome, ResourceContext
 from sigstack.policy.kyverno import KyvernoEngine, load_kyverno
-from sigstack.testing.registry import RegistryProcess, RegistryUnavailable, start_registry
-from sigstack.testing.service import ServiceProcess
-from sigstack.testing.stack import start_stack
-from sigstack.verify import load_trusted_root
+from tests.integration._images import ImageEnv, image_env
 
 EMAIL = "builder@example.com"
 VULN = "https://cosign.sigstore.dev/attestation/vuln/v1"
 
 
 @dataclass
-class Env:
-    root: Path
-    stack: ServiceProcess
-    registry: RegistryProcess
-    client: RegistryClient
-
-    @property
-    def issuer(self) -> str:
-        return f"{self.stack.url}/oidc"
-
-    def sigstack(self, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
-        environ = {
-            k: v for k, v in os.environ.items() if not k.startswith(("SIGSTORE_", "COSIGN_", "SIGSTACK_"))
-        }  # fmt: skip
-        environ |= {
-            "SIGSTACK_HOME": str(self.stack.data_dir),
-            "DOCKER_CONFIG": str(self.root / "docker"),
-            **extra,
-        }
-        return subprocess.run(
-            [sys.executable, "-m", "sigstack", *args],
-            capture_output=True, text=True, timeout=120, env=environ, stdin=subprocess.DEVNULL,
-        )  # fmt: skip
-
-    def token(self, email: str = EMAIL) -> str:
-        out = self.sigstack(
-            "oidc", "token", "--email", email, "--data-dir", str(self.stack.data_dir)
-        )
-        assert out.returncode == 0, out.stderr
-        return out.stdout.strip()
+class Env(ImageEnv):
+    """The image environment, and the Kyverno engine with the stack's trusted root."""
 
     def ok(self, *args: str, **extra: str) -> None:
         out = self.sigstack(*args, **extra)
         assert out.returncode == 0, out.stderr
 
-    def push(self, repo: str, text: str) -> str:
+    def push_tagged(self, repo: str, text: str) -> str:
         """Push a one-layer image tagged v1; its reference by tag."""
-        raw = io.BytesIO()
-        with tarfile.open(fileobj=raw, mode="w") as tar:
-            body = text.encode()
-            info = tarfile.TarInfo("hello.txt")
-            info.size, info.mtime = len(body), 0
-            tar.addfile(info, io.BytesIO(body))
-        layer = gzip.compress(raw.getvalue(), mtime=0)
-        config = json.dumps(
-            {"architecture": "amd64", "os": "linux", "config": {},
-             "rootfs": {"type": "layers", "diff_ids": [str(digest_of(gzip.decompress(layer)))]}}
-        ).encode()  # fmt: skip
-        self.client.push_blob(repo, config)
-        self.client.push_blob(repo, layer)
-        manifest = ImageManifest(
-            config=Descriptor.of(config, mt.OCI_CONFIG),
-            layers=(Descriptor.of(layer, mt.OCI_LAYER_GZIP),),
-        )
-        self.client.put_manifest(repo, manifest, tag="v1")
+        self.push(repo, text)
         return f"{self.registry.host}/{repo}:v1"
 
     def digest_of(self, image: str) -> str:
@@ -103,36 +46,18 @@ class Env:
         return str(self.client.get_manifest(repo, tag).digest)
 
     def engine(self, policy: str) -> KyvernoEngine:
-        document = json.loads((self.stack.data_dir / "trust_config.json").read_text())
-        trust = load_trusted_root(json.dumps(document["trustedRoot"]).encode())
         return KyvernoEngine(
             load_kyverno(load_documents(textwrap.dedent(policy), "policy.yaml")),
             registry_factory=lambda host: self.client,
-            trust=trust,
+            trust=self.trusted_root(),
             clock=utc_now,
         )
 
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
-    root = tmp_path_factory.mktemp("kyverno")
-    (root / "docker").mkdir()
-    (root / "docker" / "config.json").write_text("{}")
-    try:
-        registry = start_registry(root / "registry")
-    except RegistryUnavailable as exc:
-        pytest.fail(str(exc))
-    stack = None
-    try:
-        stack = start_stack(root / "data", output=root / "up.log")
-        with RegistryClient(
-            registry.host, plain_http=True, credentials=StaticCredentials(None)
-        ) as client:
-            yield Env(root, stack, registry, client)
-    finally:
-        if stack is not None:
-            stack.stop()
-        registry.stop()
+    with image_env(tmp_path_factory.mktemp("kyverno"), EMAIL) as images:
+        yield Env(**vars(images))
 
 
 def keyless_policy(
@@ -191,13 +116,13 @@ def denial(
 
 @pytest.fixture(scope="module")
 def keyless_images(env: Env) -> dict[str, str]:
-    signed = env.push("kyverno/signed", "signed")
+    signed = env.push_tagged("kyverno/signed", "signed")
     env.ok("sign", signed, SIGSTORE_IDENTITY_TOKEN=env.token())
-    bundle = env.push("kyverno/bundle", "bundle format")
+    bundle = env.push_tagged("kyverno/bundle", "bundle format")
     env.ok("sign", bundle, "--format", "bundle", SIGSTORE_IDENTITY_TOKEN=env.token())
-    other = env.push("kyverno/other", "someone else")
+    other = env.push_tagged("kyverno/other", "someone else")
     env.ok("sign", other, SIGSTORE_IDENTITY_TOKEN=env.token("mallory@example.com"))
-    unsigned = env.push("kyverno/unsigned", "unsigned")
+    unsigned = env.push_tagged("kyverno/unsigned", "unsigned")
     return {"signed": signed, "bundle": bundle, "other": other, "unsigned": unsigned}
 
 
@@ -250,7 +175,7 @@ def test_keyless_policy_admits_signed_and_denies_others(
 def test_exclude_namespace_and_unmatched_images(env: Env, keyless_images: dict[str, str]) -> None:
     engine = env.engine(keyless_policy(env))
     assert decide(engine, keyless_images["unsigned"], namespace="kube-system").allowed
-    outside = env.push("elsewhere/app", "not covered")  # imageReferences do not match
+    outside = env.push_tagged("elsewhere/app", "not covered")  # imageReferences do not match
     assert decide(engine, outside).allowed
 
 
@@ -304,9 +229,9 @@ def test_key_policy_admits_key_signed_and_denies_another_key(env: Env) -> None:
         prefix = env.root / who
         env.ok("generate-key-pair", "--output-key-prefix", str(prefix), COSIGN_PASSWORD="pw")
         keys[who] = (prefix.with_suffix(".key"), prefix.with_suffix(".pub"))
-    mine = env.push("keyed/mine", "alice's")
+    mine = env.push_tagged("keyed/mine", "alice's")
     env.ok("sign", mine, "--key", str(keys["alice"][0]), COSIGN_PASSWORD="pw")
-    theirs = env.push("keyed/theirs", "bob's")
+    theirs = env.push_tagged("keyed/theirs", "bob's")
     env.ok("sign", theirs, "--key", str(keys["bob"][0]), COSIGN_PASSWORD="pw")
 
     engine = env.engine(key_policy(env, keys["alice"][1]))
@@ -324,7 +249,7 @@ def test_key_policy_admits_key_signed_and_denies_another_key(env: Env) -> None:
     assert "expected a signature by the ecdsa-p256 key" in flat
     # The keyless-signed image is no use to a key policy either.
     both = key_policy(env, keys["alice"][1]).replace("keyed/*", "k*/*")
-    assert not decide(env.engine(both), env.push("kyverno/keyless-only", "k")).allowed
+    assert not decide(env.engine(both), env.push_tagged("kyverno/keyless-only", "k")).allowed
 
 
 def attestation_policy(env: Env) -> str:
@@ -364,7 +289,7 @@ def attestation_policy(env: Env) -> str:
 
 def test_attestation_conditions_admit_and_deny(env: Env) -> None:
     def attested(repo: str, critical: int, fmt: str) -> str:
-        image = env.push(f"scanned/{repo}", repo)
+        image = env.push_tagged(f"scanned/{repo}", repo)
         predicate = env.root / f"{repo}.json"
         predicate.write_text(json.dumps({
             "scanner": {"uri": "pkg:github/aquasecurity/trivy@0.50.1",
@@ -389,7 +314,7 @@ def test_attestation_conditions_admit_and_deny(env: Env) -> None:
         f"checks failed for {dirty} and predicate {VULN}: the image has critical vulnerabilities'"
     ) in flat
 
-    bare = env.push("scanned/none", "never scanned")
+    bare = env.push_tagged("scanned/none", "never scanned")
     flat = " ".join(decide(engine, bare).message.split())
     assert "verifiedCount: 0, requiredCount: 1" in flat and "no attestations found" in flat
 

@@ -29,16 +29,18 @@ a rule is kept); an ``Audit`` one admits it with the warning ``policy <policy>.<
 Each verification of one attestor entry is routed through the caller's memo under
 (``repository@digest``, signature or attestation, the signatures' repository, predicate
 type, entry content, trust root digest) — never a tag — unless the entry's ``useCache`` is
-false. Failures are marked negative; exceptions (the
-registry unreachable) are not remembered.
+false. Failures are marked negative; exceptions (the registry unreachable) are not
+remembered.
 
-``mutateDigest`` is the webhook's job (it resolves tags and patches): :meth:`KyvernoEngine.
-images_to_pin` names the images an applying rule wants pinned. ``required`` only matters to
-Kyverno's separate validating webhook, which reads the mutating webhook's
-``kyverno.io/verify-images`` annotation; here both run as one step, so an unverified image
-is already refused (or warned about) by the verification itself. ``type: Cosign`` and
-``SigstoreBundle`` both verify both storage formats (a superset of Kyverno, whose
-``Cosign`` type misses cosign v3 bundles, kyverno#15327).
+``mutateDigest`` is the webhook's job: its mutating endpoint pins every tag (as
+policy-controller does, :mod:`sigstack.core.admission.images`), so by the time a resource is
+validated its images carry digests; a rule's ``mutateDigest: false`` only decides whether an
+image without one is refused. ``required`` only matters to Kyverno's separate validating
+webhook, which reads the mutating webhook's ``kyverno.io/verify-images`` annotation; here
+both run as one step, so an unverified image is already refused (or warned about) by the
+verification itself. ``type: Cosign`` and ``SigstoreBundle`` both verify both storage
+formats (a superset of Kyverno, whose ``Cosign`` type misses cosign v3 bundles,
+kyverno#15327).
 """
 
 from __future__ import annotations
@@ -251,21 +253,6 @@ class KyvernoEngine:
                     out.extend((policy, rule.name, v) for v in rule.verify_images)
                     if policy.apply_one:
                         break
-        return out
-
-    def images_to_pin(self, images: Sequence[ImageAt], context: ResourceContext) -> list[ImageAt]:
-        """The images without a digest that an applying rule with ``mutateDigest`` wants
-        pinned (the webhook resolves and patches them, oci-and-policy.md §4.3)."""
-        applying = self._applying(_resource(context))
-        out = []
-        for at in images:
-            try:
-                info = image_info(at.image)
-            except FormatError:
-                continue
-            wanted = any(v.mutate_digest and v.applies_to(*info.forms) for _, _, v in applying)
-            if wanted and info.digest is None:
-                out.append(at)
         return out
 
     # -- the contract -------------------------------------------------------------------

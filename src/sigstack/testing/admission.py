@@ -1,25 +1,21 @@
-"""``sigstack serve admission`` as a real HTTPS process, tiny images and reviews (tests and
+"""``sigstack serve admission`` as a real HTTPS process, and AdmissionReviews (tests and
 benchmarks only).
 
 ``start_admission(data_dir, "--policy", DIR, …)`` starts the webhook on a free loopback port
 with ``--tls-self-signed localhost``, waits until ``/healthz`` answers over HTTPS checked
 against the CA it made, and returns a handle with the URL, the CA file and the ``caBundle``
-it printed. ``pod_review(images)`` builds an AdmissionReview v1 CREATE of a Pod;
-``push_image`` pushes a one-layer image with our registry client.
+it printed. ``pod_review(images)`` builds an AdmissionReview v1 CREATE of a Pod (§6). The
+tiny images to admit come from :mod:`sigstack.testing.images`.
 """
 
 from __future__ import annotations
 
-import gzip
-import io
-import json
 import os
 import re
 import signal
 import ssl
 import subprocess
 import sys
-import tarfile
 import time
 import uuid
 from collections.abc import Mapping, Sequence
@@ -29,12 +25,9 @@ from typing import Any
 
 import httpx
 
-from sigstack.clients.registry import RegistryClient
-from sigstack.core.oci import Descriptor, ImageManifest, digest_of
-from sigstack.core.oci import mediatypes as mt
 from sigstack.testing.service import free_port
 
-__all__ = ["AdmissionProcess", "pod_review", "push_image", "start_admission"]
+__all__ = ["AdmissionProcess", "pod_review", "start_admission"]
 
 
 @dataclass
@@ -134,30 +127,3 @@ def pod_review(
             "metadata": {"name": namespace, "labels": dict(namespace_labels)},
         }  # fmt: skip
     return {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": request}
-
-
-def _layer(text: str) -> bytes:
-    raw = io.BytesIO()
-    with tarfile.open(fileobj=raw, mode="w") as tar:
-        body = text.encode()
-        info = tarfile.TarInfo("hello.txt")
-        info.size, info.mtime = len(body), 0
-        tar.addfile(info, io.BytesIO(body))
-    return gzip.compress(raw.getvalue(), mtime=0)
-
-
-def push_image(client: RegistryClient, repo: str, text: str, tag: str | None = "v1") -> Descriptor:
-    """Push a one-layer image whose file says ``text``; its manifest's descriptor."""
-    layer = _layer(text)
-    config = json.dumps(
-        {"architecture": "amd64", "os": "linux", "config": {},
-         "rootfs": {"type": "layers", "diff_ids": [str(digest_of(gzip.decompress(layer)))]}},
-        separators=(",", ":"),
-    ).encode()  # fmt: skip
-    client.push_blob(repo, config)
-    client.push_blob(repo, layer)
-    manifest = ImageManifest(
-        config=Descriptor.of(config, mt.OCI_CONFIG),
-        layers=(Descriptor.of(layer, mt.OCI_LAYER_GZIP),),
-    )
-    return client.put_manifest(repo, manifest, tag=tag).descriptor

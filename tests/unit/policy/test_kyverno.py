@@ -235,10 +235,6 @@ def test_missing_digest_without_mutation(checks: FakeChecks) -> None:
     e = engine(text, checks)
     outcome = e.validate([ImageAt("a", "ghcr.io/org/app:v1")], pod())
     assert "check-image: missing digest for ghcr.io/org/app:v1" in outcome.message
-    assert e.images_to_pin([ImageAt("a", "ghcr.io/org/app:v1")], pod()) == []
-    pinning = engine(KEYLESS, checks)
-    wanted = [ImageAt("a", "ghcr.io/org/app:v1"), ImageAt("b", IMAGE), ImageAt("c", "nginx")]
-    assert pinning.images_to_pin(wanted, pod()) == [wanted[0]]
     no_verify = text.replace(
         "mutateDigest: false", "mutateDigest: false\n      verifyDigest: false"
     )

@@ -85,6 +85,10 @@ def _b64(value: object, field: str, *, allow_empty: bool = False) -> bytes:
 
 def _uint(value: object, field: str) -> int:
     """protobuf-JSON int64: a JSON number or a decimal string; negative is rejected."""
+    if type(value) is int and value >= 0:  # bool's type is not int
+        return value
+    if type(value) is str and value.isascii() and value.isdigit():  # protobuf JSON's form
+        return int(value)
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise FormatError(f"expected an integer, found {type(value).__name__}", field=field)
     if isinstance(value, str) and not _INT.match(value):

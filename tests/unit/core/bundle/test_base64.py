@@ -1,6 +1,7 @@
-"""The bundle's base64 fields (sigstore-clients.md §9.1): the fast path for canonical padded
-base64 accepts and decodes exactly what the full rules do (standard or URL-safe alphabet,
-optional padding, PEM-style line breaks; empty refused)."""
+"""The bundle's base64 and integer fields (sigstore-clients.md §9.1): the fast paths for
+canonical padded base64 and plain decimal strings give exactly the verdicts of the full
+rules (base64: standard or URL-safe alphabet, optional padding, PEM-style line breaks,
+empty refused; integers: JSON numbers or decimal strings, never negative or boolean)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import random
 
 import pytest
 
-from sigstack.core.bundle.parse import _B64, _b64
+from sigstack.core.bundle.parse import _B64, _b64, _uint
 from sigstack.errors import FormatError
 
 
@@ -89,3 +90,30 @@ def test_same_verdict_on_edited_encodings() -> None:
             assert _verdict(lambda t: _b64(t, "f"), candidate) == _verdict(_reference, candidate), (
                 candidate
             )
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(0, 0), (7, 7), ("0", 0), ("0042", 42), (str(2**63), 2**63)],
+)
+def test_integers_accepted(value: object, expected: int) -> None:
+    assert _uint(value, "f") == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (-1, "expected a non-negative integer, found -1"),
+        ("-1", "expected a non-negative integer, found -1"),
+        (True, "expected an integer, found bool"),
+        (1.0, "expected an integer, found float"),
+        ("", "expected a decimal integer, found ''"),
+        ("١٢", "expected a decimal integer, found '١٢'"),  # non-ASCII digits
+        ("1_000", "expected a decimal integer, found '1_000'"),
+        (" 1", "expected a decimal integer, found ' 1'"),
+    ],
+)
+def test_integers_refused(value: object, message: str) -> None:
+    with pytest.raises(FormatError) as info:
+        _uint(value, "f")
+    assert info.value.message == message

@@ -24,6 +24,8 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from sigstack.errors import FormatError
+
 __all__ = ["CacheStats", "VerificationCache"]
 
 T = TypeVar("T")
@@ -62,9 +64,12 @@ class VerificationCache:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if max_entries < 1:
-            raise ValueError(f"max_entries must be at least 1, found {max_entries}")
-        if ttl < 0 or negative_ttl < 0:
-            raise ValueError(f"TTLs must not be negative, found {ttl} and {negative_ttl}")
+            raise FormatError(
+                f"expected a cache size of at least 1, found {max_entries}", field="cache-size"
+            )
+        for name, value in (("cache-ttl", ttl), ("negative-ttl", negative_ttl)):
+            if value < 0:
+                raise FormatError(f"expected 0 s or more, found {value} s", field=name)
         self.max_entries = max_entries
         self.ttl = ttl
         self.negative_ttl = negative_ttl

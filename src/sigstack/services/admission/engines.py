@@ -47,7 +47,7 @@ def _ask(engine: Engine, images: Sequence[ImageAt], context: ResourceContext) ->
     except Error as exc:
         log.warning("engine %s failed: %s", engine.name, exc)
         return Outcome(False, f"policy engine {engine.name} could not decide: {exc}")
-    except Exception:
+    except Exception:  # the edge: a bug in an engine must deny, never answer a stack trace
         log.exception("engine %s crashed", engine.name)
         return Outcome(
             False, f"policy engine {engine.name} could not decide: internal error; see the log"

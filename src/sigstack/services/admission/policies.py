@@ -2,9 +2,9 @@
 
 Policies are YAML files (``--policy FILE|DIR``, a directory's ``*.yaml``, ``*.yml`` and
 ``*.json`` files, recursively, in name order) and, in a cluster, the ClusterImagePolicy and
-TrustRoot objects of the Kubernetes API (:mod:`.kube`). Every source yields ``(name,
-text)`` documents; a *builder* turns all of them into engines (:mod:`.build` wires the
-ClusterImagePolicy and Kyverno engines).
+TrustRoot objects of the Kubernetes API (oci-and-policy.md §3.1, :mod:`.kube`). Every source
+yields ``(name, text)`` documents; a *builder* turns all of them into engines (:mod:`.build`
+wires the ClusterImagePolicy and Kyverno engines).
 
 :class:`PolicyReloader` polls the files' modification times and sizes (every second by
 default) and listens to the Kubernetes source; when anything changed it reads everything

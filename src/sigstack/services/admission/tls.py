@@ -1,14 +1,13 @@
 """A self-signed CA and the webhook's serving certificate (``--tls-self-signed DNS_NAME``).
 
 The API server calls admission webhooks over HTTPS only, checking the serving certificate
-against the ``caBundle`` of the webhook configuration. For a cluster without cert-manager,
-the webhook makes its own: an ECDSA P-256 CA (``CN=sigstack admission CA``, 10 years) and a
-serving certificate for ``DNS_NAME`` (e.g. ``webhook.cosign-system.svc``; an IP address
-becomes an IP SAN) signed by it (1 year, ``serverAuth``). They are kept in
-``<data dir>/admission-tls/`` (keys mode 0600) and reused while the name matches and the
-certificate has more than 30 days left; :func:`ca_bundle` is what to paste into
-``caBundle`` (base64 of the CA's PEM).
-"""
+against the ``caBundle`` of the webhook configuration (oci-and-policy.md §3.3). For a
+cluster without cert-manager, the webhook makes its own: an ECDSA P-256 CA (``CN=sigstack
+admission CA``, 10 years) and a serving certificate for ``DNS_NAME`` (e.g.
+``webhook.cosign-system.svc``; an IP address becomes an IP SAN) signed by it (1 year,
+``serverAuth``). They are kept in ``<data dir>/admission-tls/`` (keys mode 0600) and reused
+while the name matches and the certificate has more than 30 days left; :func:`ca_bundle` is
+what to paste into ``caBundle`` (base64 of the CA's PEM)."""
 
 from __future__ import annotations
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
+from sigstack.errors import FormatError
 from sigstack.policy.engine import Memo
 from sigstack.services.admission.cache import VerificationCache
 
@@ -170,7 +171,15 @@ def test_keys_by_digest_share_across_tags_and_policy_changes_miss() -> None:
     assert calls[0] == 3
 
 
-@pytest.mark.parametrize("bad", [{"max_entries": 0}, {"ttl": -1}, {"negative_ttl": -1}])
-def test_bad_settings_are_refused(bad: dict[str, float]) -> None:
-    with pytest.raises(ValueError, match="must"):
+@pytest.mark.parametrize(
+    ("bad", "field", "text"),
+    [
+        ({"max_entries": 0}, "cache-size", "expected a cache size of at least 1, found 0"),
+        ({"ttl": -1}, "cache-ttl", "expected 0 s or more, found -1 s"),
+        ({"negative_ttl": -1}, "negative-ttl", "expected 0 s or more, found -1 s"),
+    ],
+)
+def test_bad_settings_are_refused(bad: dict[str, float], field: str, text: str) -> None:
+    with pytest.raises(FormatError, match=text) as refused:
         VerificationCache(**bad)  # type: ignore[arg-type]
+    assert refused.value.field == field

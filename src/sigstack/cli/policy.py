@@ -27,10 +27,21 @@ import argparse
 import json
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sigstack.cli._trust import add_trust_arguments
 from sigstack.errors import FormatError, UnsupportedError
+
+if TYPE_CHECKING:  # the command imports its libraries only when it runs
+    from collections.abc import Callable, Sequence
+
+    from sigstack.clients.registry import RegistryClient
+    from sigstack.core.policy.loader import PolicySet
+    from sigstack.core.policy.yaml_load import Document
+    from sigstack.core.trust import TrustedRoot
+    from sigstack.policy.cip import ClusterImagePolicyEngine
+    from sigstack.policy.engine import Engine, ImageAt, Memo, Outcome, ResourceContext
+    from sigstack.policy.kyverno import KyvernoEngine
 
 __all__ = ["register"]
 
@@ -103,7 +114,7 @@ def _resource(path: Path) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     return obj, images
 
 
-def _context(args: argparse.Namespace) -> tuple[Any, list[tuple[str, str]]]:
+def _context(args: argparse.Namespace) -> tuple[ResourceContext, list[tuple[str, str]]]:
     """The resource context and the ``(path, image)`` pairs to decide on."""
     from sigstack.policy.engine import ResourceContext
 
@@ -136,7 +147,10 @@ def _context(args: argparse.Namespace) -> tuple[Any, list[tuple[str, str]]]:
 
 
 def _print(
-    args: argparse.Namespace, outcomes: list[Any], warnings: list[str], report: list[str]
+    args: argparse.Namespace,
+    outcomes: list[tuple[str, Outcome]],
+    warnings: list[str],
+    report: list[str],
 ) -> bool:
     allowed = all(o.allowed for _, o in outcomes)
     errors = [o.message for _, o in outcomes if not o.allowed]
@@ -192,7 +206,7 @@ def _test(args: argparse.Namespace) -> int:
             images.append(ImageAt(where, pinned))
         trust = _default_trust(args, policies)
         memo = RunMemo()  # the per-authority report below re-verifies nothing
-        engines: list[Any] = []
+        engines: list[Engine] = []
         cip_engine = None
         if policies.cluster_image_policies:
             cip_engine = ClusterImagePolicyEngine(
@@ -212,7 +226,7 @@ def _test(args: argparse.Namespace) -> int:
     return 0 if _print(args, outcomes, list(policies.warnings), report) else 1
 
 
-def _default_trust(args: argparse.Namespace, policies: Any) -> Any:
+def _default_trust(args: argparse.Namespace, policies: PolicySet) -> TrustedRoot | None:
     """The trusted root from the trust arguments, read only when some authority needs it."""
     from sigstack.cli._trust import trusted_root
 
@@ -227,7 +241,12 @@ def _default_trust(args: argparse.Namespace, policies: Any) -> Any:
     return trusted_root(args) if needs else None
 
 
-def _kyverno_engine(documents: Any, client: Any, trust: Any, memo: Any) -> Any:
+def _kyverno_engine(
+    documents: Sequence[Document],
+    client: Callable[[str], RegistryClient],
+    trust: TrustedRoot | None,
+    memo: Memo,
+) -> KyvernoEngine:
     """The Kyverno engine over ``documents``, imported only when Kyverno policies are given."""
     from sigstack.clock import utc_now
     from sigstack.policy.kyverno import KyvernoEngine, load_kyverno
@@ -237,7 +256,9 @@ def _kyverno_engine(documents: Any, client: Any, trust: Any, memo: Any) -> Any:
     )
 
 
-def _authority_report(engine: Any, images: list[Any], context: Any) -> list[str]:
+def _authority_report(
+    engine: ClusterImagePolicyEngine, images: list[ImageAt], context: ResourceContext
+) -> list[str]:
     """Per image, per matching ClusterImagePolicy, each authority's verdict (memoized)."""
     from sigstack.core.oci.reference import parse_reference
 

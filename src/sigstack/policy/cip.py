@@ -55,7 +55,7 @@ from sigstack.core.policy.decision import FieldError
 from sigstack.core.policy.glob import glob_matches
 from sigstack.core.policy.trustroot import TrustRootSpec
 from sigstack.core.trust import TrustedRoot
-from sigstack.errors import Error, FormatError
+from sigstack.errors import Error, FormatError, VerificationError
 from sigstack.oci.attest import NoAttestationsFound, NoMatchingAttestations
 from sigstack.oci.attest import verify_attestations as _verify_attestations
 from sigstack.oci.store import Store
@@ -323,9 +323,12 @@ class ClusterImagePolicyEngine:
         return Verifier(root, clock=self._clock)
 
     def _policies(self, authority: Authority) -> list[IdentityPolicy | ManagedKey] | str:
+        """What a signature must match: the identities, or the keys; a text when there are
+        no keys (``there are no public keys for authority …``, policy-controller's words)."""
         if authority.keyless is not None:
             return [CosignIdentities(authority.keyless.identities)]
-        assert authority.key is not None
+        if authority.key is None:  # the model holds one of key/keyless/static; static is done
+            return f"there are no public keys for authority {authority.name}"
         if authority.key.data is not None:
             pem = authority.key.data
         else:
@@ -359,15 +362,13 @@ class ClusterImagePolicyEngine:
         what = "attestation" if authority.attestations else "signature"
         ref_name = f"{ref.name}@{ref.digest}"
         verifier = self._verifier(authority)
-        policies = self._policies(authority)
-        if isinstance(verifier, str) or isinstance(policies, str):
-            cause = verifier if isinstance(verifier, str) else policies
-            assert isinstance(cause, str)
-            if cause.startswith("there are no public keys"):
-                return AuthorityVerdict(False, cause)
+        if isinstance(verifier, str):
             return AuthorityVerdict(
-                False, msg.authority_error(what, kind, authority.name, ref_name, cause)
+                False, msg.authority_error(what, kind, authority.name, ref_name, verifier)
             )
+        policies = self._policies(authority)
+        if isinstance(policies, str):  # no keys: policy-controller says so without a prefix
+            return AuthorityVerdict(False, policies)
         try:
             store = self._store(authority)
         except Error as exc:
@@ -444,7 +445,7 @@ class ClusterImagePolicyEngine:
         store: Store | None,
     ) -> list[dict[str, Any]] | str | Error:
         """The verified statements' summaries, a finished error text, or the last refusal."""
-        last: Error | None = None
+        last: Error = VerificationError("expected an identity or a key to verify with, found none")
         for policy in policies:
             try:
                 verified = self._verify_attestations(
@@ -477,5 +478,4 @@ class ClusterImagePolicyEngine:
                     "digest": str(ref.digest),
                 })  # fmt: skip
             return summaries
-        assert last is not None
         return last

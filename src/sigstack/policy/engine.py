@@ -80,7 +80,7 @@ class Memo(Protocol):
 def no_memo(
     key: Hashable, compute: Callable[[], T], *, negative: Callable[[T], bool] = lambda _: False
 ) -> T:
-    """A :data:`Memo` that remembers nothing (the offline tester, unit tests)."""
+    """A :data:`Memo` that remembers nothing (an engine built without a cache)."""
     del key, negative
     return compute()
 

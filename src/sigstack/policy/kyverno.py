@@ -181,7 +181,8 @@ def _policy_of(entry: Attestor) -> Policy:
     if entry.keys is not None:
         return ManagedKey.from_pem(entry.keys.public_key.encode())
     keyless = entry.keyless
-    assert keyless is not None
+    if keyless is None:  # the model holds keys, keyless or a nested attestor; nested is done
+        raise FormatError("expected keys or keyless in an attestor entry, found neither")
     base: IdentityPolicy
     if keyless.subject is not None and keyless.issuer is not None:
         base = Identity(keyless.subject, keyless.issuer)

@@ -13,7 +13,7 @@ import base64
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, overload
 
 from sigstack.errors import FormatError
 
@@ -83,6 +83,12 @@ def _mapping(doc: Mapping[str, Any], key: str, where: str, *, required: bool) ->
     return value
 
 
+@overload
+def _string(doc: Mapping[str, Any], key: str, where: str, *, required: Literal[True]) -> str: ...
+@overload
+def _string(
+    doc: Mapping[str, Any], key: str, where: str, *, required: Literal[False]
+) -> str | None: ...
 def _string(doc: Mapping[str, Any], key: str, where: str, *, required: bool) -> str | None:
     value = doc.get(key)
     if value is None or (value == "" and not required):
@@ -100,7 +106,6 @@ def _gvk(doc: Mapping[str, Any], where: str) -> GroupVersionKind:
         raise _fail(f"{where}.group", "a string", group)
     version = _string(doc, "version", where, required=True)
     kind = _string(doc, "kind", where, required=True)
-    assert version is not None and kind is not None
     return GroupVersionKind(group, version, kind)
 
 
@@ -144,7 +149,6 @@ def parse_review(doc: Any) -> AdmissionRequest:
         raise _fail(f"{where}.dryRun", "a boolean", dry_run)
     user_info = _mapping(request, "userInfo", where, required=False) or {}
     namespace_object = _mapping(request, "namespaceObject", where, required=False)
-    assert uid is not None and resource is not None and operation is not None
     if not uid:
         raise FormatError("expected a non-empty uid, found ''", field=f"{where}.uid")
     return AdmissionRequest(

@@ -44,7 +44,7 @@ from sigstack.core.admission import (
 )
 from sigstack.core.oci.digest import Digest
 from sigstack.core.oci.reference import Reference, parse_reference
-from sigstack.errors import Error
+from sigstack.errors import Error, FormatError
 from sigstack.policy.engine import Engine, ImageAt, ResourceContext
 from sigstack.services._asgi import exception_handlers, json_response, read_json
 from sigstack.services.admission.cache import VerificationCache
@@ -81,7 +81,11 @@ class AdmissionSettings:
 def _images(request: AdmissionRequest) -> list[FoundImage]:
     kind = request.kind
     pod_spec = pod_spec_path(kind.group, kind.version, kind.kind)
-    assert pod_spec is not None and request.obj is not None  # skip_reason checked both
+    if pod_spec is None or request.obj is None:  # skip_reason lets neither through
+        raise FormatError(
+            f"expected an object of a checked kind, found {kind.group}/{kind.version} "
+            f"{kind.kind} {'without' if request.obj is None else 'with'} an object"
+        )
     return extract_images(request.obj, pod_spec)
 
 

@@ -18,11 +18,14 @@ import argparse
 import logging
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sigstack.cli._common import add_server_arguments, configure_logging, default_data_dir
 from sigstack.cli._trust import add_trust_arguments
 from sigstack.errors import FormatError
+
+if TYPE_CHECKING:  # the server's libraries are imported when it starts
+    from sigstack.core.trust import TrustedRoot
 
 __all__ = ["register"]
 
@@ -80,7 +83,7 @@ def register(services: Any) -> None:
     )
 
 
-def _trust(args: argparse.Namespace, data_dir: Path) -> Any:
+def _trust(args: argparse.Namespace, data_dir: Path) -> TrustedRoot | None:
     """The trusted root from the trust flags or ``<data dir>/trust_config.json``; ``None``
     when there is neither (then only key and static authorities can pass)."""
     from sigstack.cli._trust import trusted_root

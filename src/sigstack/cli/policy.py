@@ -45,17 +45,6 @@ if TYPE_CHECKING:  # the command imports its libraries only when it runs
 
 __all__ = ["register"]
 
-_WORKLOAD_PATHS = {
-    "Pod": "spec.",
-    "Deployment": "spec.template.spec.",
-    "ReplicaSet": "spec.template.spec.",
-    "StatefulSet": "spec.template.spec.",
-    "DaemonSet": "spec.template.spec.",
-    "Job": "spec.template.spec.",
-    "CronJob": "spec.jobTemplate.spec.template.spec.",
-}
-_CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
-
 
 def register(commands: Any) -> None:
     """Add ``policy`` (with its ``test`` subcommand) to the ``sigstack`` parser."""
@@ -97,20 +86,17 @@ def _resource(path: Path) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         raise FormatError(
             f"{path}: expected a Kubernetes object with a kind, found {type(obj).__name__}"
         )
-    kind = obj["kind"]
-    if kind not in _WORKLOAD_PATHS:
+    from sigstack.core.admission.images import SUPPORTED_KINDS, extract_images, pod_spec_path
+
+    group, _, version = str(obj.get("apiVersion", "")).rpartition("/")
+    pod_spec = pod_spec_path(group, version, obj["kind"])
+    if pod_spec is None:  # the same kinds and paths as the webhook (§3.3)
+        kinds = sorted({f"{g + '/' if g else ''}{v} {k}" for g, v, k in SUPPORTED_KINDS})
         raise UnsupportedError(
-            f"{path}: expected a {', '.join(_WORKLOAD_PATHS)}, found kind {kind!r}"
+            f"{path}: expected one of {', '.join(kinds)}, "
+            f"found {obj.get('apiVersion')!r} {obj['kind']!r}"
         )
-    spec: Any = obj
-    prefix = _WORKLOAD_PATHS[kind]
-    for part in prefix.rstrip(".").split("."):
-        spec = spec.get(part) if isinstance(spec, dict) else None
-    images: list[tuple[str, str]] = []
-    for name in _CONTAINER_LISTS:
-        for i, container in enumerate((spec or {}).get(name) or []):
-            if isinstance(container, dict) and isinstance(container.get("image"), str):
-                images.append((f"{prefix}{name}[{i}].image", container["image"]))
+    images = [(found.path, found.image) for found in extract_images(obj, pod_spec)]
     return obj, images
 
 

@@ -22,12 +22,12 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-import json
 import math
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sigstack.core.oidc.compact import json_object, split_compact
 from sigstack.errors import AuthenticationError
 
 __all__ = [
@@ -43,7 +43,6 @@ DEFAULT_CLIENT_ID = "sigstore"
 #: sigstore-python's leeway for ``iat``/``exp``/``nbf`` (sigstore-clients.md §8.2).
 CLIENT_LEEWAY = timedelta(seconds=5)
 _REQUIRED = ("aud", "sub", "iat", "exp", "iss")
-_MAX_TOKEN_LENGTH = 64 * 1024  # as sigstack.core.oidc.tokens
 
 
 def _base64url(text: str, what: str) -> bytes:
@@ -56,37 +55,14 @@ def _base64url(text: str, what: str) -> bytes:
 
 def _segment(text: str, what: str) -> dict[str, Any]:
     """One base64url JSON-object segment of a compact JWS (the header or the claims)."""
-    raw = _base64url(text, what)
-    try:
-        value = json.loads(raw, parse_constant=_refuse_constant)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise AuthenticationError(f"malformed token: the {what} is not JSON ({exc})") from exc
-    if not isinstance(value, dict):
-        raise AuthenticationError(
-            f"malformed token: the {what} must be a JSON object, found {type(value).__name__}"
-        )
-    return value
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
+    return json_object(_base64url(text, what), f"the {what}")
 
 
 def unverified_token_claims(token: str) -> dict[str, Any]:
     """The claims of a compact JWT, decoded but **not** verified (RFC 7519 §7.2 steps 1–8
     without the signature): three dot-separated base64url parts, the header and the claims
     JSON objects; refuse anything else with :class:`~sigstack.errors.AuthenticationError`."""
-    if not isinstance(token, str) or not token:
-        raise AuthenticationError("malformed token: expected a compact JWT, found nothing")
-    if len(token) > _MAX_TOKEN_LENGTH:
-        raise AuthenticationError(
-            f"malformed token: {len(token)} characters, more than the {_MAX_TOKEN_LENGTH} allowed"
-        )
-    parts = token.split(".")
-    if len(parts) != 3:
-        raise AuthenticationError(
-            f"malformed token: expected a compact JWT of 3 dot-separated parts, found {len(parts)}"
-        )
+    parts = split_compact(token)
     header = _segment(parts[0], "header segment")
     if not isinstance(header.get("kid", ""), str):
         raise AuthenticationError(

@@ -20,7 +20,6 @@ expected and what was found (ARCHITECTURE §5). This module is pure: ``now`` is 
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -29,6 +28,7 @@ from typing import Any
 import jwt
 from jwt.api_jws import PyJWS
 
+from sigstack.core.oidc.compact import json_object, split_compact
 from sigstack.errors import AuthenticationError
 
 __all__ = [
@@ -63,7 +63,6 @@ _KEY_TYPES: dict[str, tuple[str, frozenset[str] | None]] = {
     "EdDSA": ("OKP", frozenset({"Ed25519", "Ed448"})),
 }
 
-_MAX_TOKEN_LENGTH = 64 * 1024
 _PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})  # RFC 7518 §6
 
 
@@ -79,24 +78,9 @@ class UnknownKeyError(AuthenticationError):
         self.kid = kid
 
 
-def _split(token: str) -> list[str]:
-    if not isinstance(token, str) or not token:
-        raise AuthenticationError("malformed token: expected a compact JWT, found nothing")
-    if len(token) > _MAX_TOKEN_LENGTH:
-        raise AuthenticationError(
-            f"malformed token: {len(token)} characters, more than the {_MAX_TOKEN_LENGTH} allowed"
-        )
-    parts = token.split(".")
-    if len(parts) != 3:
-        raise AuthenticationError(
-            f"malformed token: expected a compact JWT of 3 dot-separated parts, found {len(parts)}"
-        )
-    return parts
-
-
 def unverified_header(token: str) -> dict[str, Any]:
     """The JOSE header of ``token``, decoded but **not** verified (RFC 7515 §4)."""
-    _split(token)
+    split_compact(token)
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError as exc:
@@ -113,23 +97,7 @@ def unverified_claims(token: str) -> dict[str, Any]:
         decoded = PyJWS().decode_complete(token, options={"verify_signature": False})
     except jwt.PyJWTError as exc:
         raise AuthenticationError(f"malformed token: {exc}") from exc
-    return _parse_payload(decoded["payload"])
-
-
-def _parse_payload(payload: bytes) -> dict[str, Any]:
-    try:
-        claims = json.loads(payload, parse_constant=_refuse_constant)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise AuthenticationError(f"malformed token: claims are not JSON ({exc})") from exc
-    if not isinstance(claims, dict):
-        raise AuthenticationError(
-            f"malformed token: claims must be a JSON object, found {type(claims).__name__}"
-        )
-    return claims
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
+    return json_object(decoded["payload"], "claims", be="are")
 
 
 def _select_key(header: Mapping[str, Any], jwks: Mapping[str, Any], alg: str) -> dict[str, Any]:
@@ -276,7 +244,7 @@ def verify_token(
         ) from exc
     except jwt.PyJWTError as exc:
         raise AuthenticationError(f"malformed token: {exc}") from exc
-    claims = _parse_payload(decoded["payload"])
+    claims = json_object(decoded["payload"], "claims", be="are")
 
     found_iss = claims.get("iss")
     if found_iss != issuer:

@@ -11,9 +11,8 @@ from __future__ import annotations
 import base64
 import json
 import os
-import threading
 from collections.abc import Iterator, Mapping
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import httpx
@@ -37,6 +36,7 @@ from sigstack.errors import (
     NotFoundError,
     VerificationError,
 )
+from sigstack.testing.httpd import serving
 from sigstack.testing.registry import RegistryProcess, RegistryUnavailable, start_registry
 from tests.integration._images import (
     ANONYMOUS,
@@ -485,14 +485,8 @@ class _Liar(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def liar() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Liar)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(_Liar) as address:
+        yield address
 
 
 def test_manifest_by_digest_with_other_bytes_is_refused(liar: str) -> None:

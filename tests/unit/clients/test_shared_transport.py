@@ -16,7 +16,7 @@ import ssl
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import ClassVar
 
@@ -31,6 +31,7 @@ from sigstack.clients._http import HttpClient, SharedTransport
 from sigstack.clients._plain import PlainHTTPTransport
 from sigstack.clock import utc_now
 from sigstack.errors import NetworkError, NotFoundError
+from sigstack.testing.httpd import serving
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -79,14 +80,8 @@ class _Handler(BaseHTTPRequestHandler):
 def server() -> Iterator[str]:
     _Handler.peers = []
     _Handler.bodies = []
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serving(_Handler) as address:
+        yield f"http://{address}"
 
 
 def test_clients_share_one_connection_until_released(server: str) -> None:
@@ -215,20 +210,13 @@ def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
 
 def test_https_is_verified_against_the_trusted_cas(tmp_path: Path) -> None:
     cert_path, key_path = _self_signed(tmp_path)
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert_path, key_path)
-    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(_Handler, context) as address:
         shared = SharedTransport()
-        client = HttpClient(f"https://127.0.0.1:{httpd.server_address[1]}", shared, 5.0)
+        client = HttpClient(f"https://{address}", shared, 5.0)
         # a certificate no trusted CA issued: refused, not silently accepted
         with pytest.raises(NetworkError, match="CERTIFICATE_VERIFY_FAILED"):
             client.get_json("/")
         assert shared._plain is None and shared._tls is not None
         shared.release()
-    finally:
-        httpd.shutdown()
-        httpd.server_close()

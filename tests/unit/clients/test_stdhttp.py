@@ -7,9 +7,8 @@ import gzip
 import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import ClassVar
 
 import pytest
@@ -18,6 +17,7 @@ from sigstack.clients._http import HttpClient, SharedTransport
 from sigstack.clients._stdhttp import PlainPool, PlainResponse, Unreachable
 from sigstack.clients.ca import CAClient
 from sigstack.errors import AuthenticationError, NetworkError, NotFoundError, PushbackError
+from sigstack.testing.httpd import serving
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -65,14 +65,8 @@ class _Handler(BaseHTTPRequestHandler):
 def server() -> Iterator[str]:
     _Handler.seen = []
     _Handler.peers = []
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serving(_Handler) as address:
+        yield f"http://{address}"
 
 
 def test_requests_go_out_as_httpx_would_send_them(server: str) -> None:

@@ -17,10 +17,11 @@ import os
 import sys
 from collections.abc import Iterable
 from contextlib import ExitStack
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sigstack.cli._identity import identity_token
-from sigstack.cli._trust import signing_context
+from sigstack.cli._identity import add_identity_arguments, identity_token
+from sigstack.cli._trust import add_trust_arguments, signing_context
 from sigstack.clock import utc_now
 from sigstack.errors import FormatError
 
@@ -34,6 +35,7 @@ __all__ = [
     "REPOSITORY_ENV",
     "add_annotation_argument",
     "add_image_arguments",
+    "add_image_signing_arguments",
     "image_signer",
     "open_image",
     "parse_annotations",
@@ -59,6 +61,23 @@ def add_image_arguments(parser: argparse.ArgumentParser, attached: str) -> None:
         action="store_true",
         help="allow plain HTTP to a registry that is not on a loopback address",
     )
+
+
+def add_image_signing_arguments(parser: argparse.ArgumentParser, tag: str) -> None:
+    """What :func:`image_signer` reads: ``--format bundle|legacy`` (``tag`` is the legacy
+    tag's suffix, ``sig`` or ``att``), ``--key``, ``--rekor-version``, the identity-token
+    flags and the signing trust flags (oci-and-policy.md §1.1-§1.3)."""
+    parser.add_argument(
+        "--format",
+        choices=("bundle", "legacy"),
+        default="bundle",
+        help="bundle: Sigstore bundle as an OCI referrer (cosign v3's default); "
+        f"legacy: a layer of the sha256-<hex>.{tag} tag (cosign <= v2)",
+    )
+    parser.add_argument("--key", type=Path, help="sign with this cosign key file (no identity)")
+    parser.add_argument("--rekor-version", type=int, choices=(1, 2), help="log API version")
+    add_identity_arguments(parser)
+    add_trust_arguments(parser, signing=True)
 
 
 def add_annotation_argument(parser: argparse.ArgumentParser, purpose: str) -> None:

@@ -39,13 +39,12 @@ import argparse
 import json
 import sys
 from contextlib import ExitStack
-from pathlib import Path
 from typing import Any
 
-from sigstack.cli._identity import add_identity_arguments
 from sigstack.cli._registry import (
     add_annotation_argument,
     add_image_arguments,
+    add_image_signing_arguments,
     image_signer,
     open_image,
     parse_annotations,
@@ -68,20 +67,10 @@ def register(commands: Any) -> None:
     sign = commands.add_parser("sign", help="sign a container image in its registry")
     add_image_arguments(sign, "signatures")
     add_annotation_argument(sign, "to sign")
-    sign.add_argument("--key", type=Path, help="sign with this cosign key file (no identity)")
-    sign.add_argument(
-        "--format",
-        choices=("bundle", "legacy"),
-        default="bundle",
-        help="bundle: Sigstore bundle as an OCI referrer (cosign v3's default); "
-        "legacy: a layer of the sha256-<hex>.sig tag (cosign <= v2)",
-    )
     sign.add_argument(
         "--recursive", action="store_true", help="sign an index and every manifest it lists"
     )
-    sign.add_argument("--rekor-version", type=int, choices=(1, 2), help="log API version")
-    add_identity_arguments(sign)
-    add_trust_arguments(sign, signing=True)
+    add_image_signing_arguments(sign, "sig")
     sign.set_defaults(handler=_sign)
 
     verify = commands.add_parser("verify", help="verify the signatures of a container image")

@@ -45,10 +45,10 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from sigstack.cli._identity import add_identity_arguments
 from sigstack.cli._registry import (
     add_annotation_argument,
     add_image_arguments,
+    add_image_signing_arguments,
     image_signer,
     open_image,
     parse_annotations,
@@ -75,19 +75,9 @@ def register(commands: Any) -> None:
     attest.add_argument("--predicate", type=Path, required=True, help="the predicate (JSON)")
     attest.add_argument("--type", default="custom", help=_TYPES_HELP)
     attest.add_argument(
-        "--format",
-        choices=("bundle", "legacy"),
-        default="bundle",
-        help="bundle: Sigstore bundle as an OCI referrer (cosign v3's default); "
-        "legacy: a layer of the sha256-<hex>.att tag (cosign <= v2)",
-    )
-    attest.add_argument(
         "--replace", action="store_true", help="legacy: drop .att layers of the same type"
     )
-    attest.add_argument("--key", type=Path, help="sign with this cosign key file (no identity)")
-    attest.add_argument("--rekor-version", type=int, choices=(1, 2), help="log API version")
-    add_identity_arguments(attest)
-    add_trust_arguments(attest, signing=True)
+    add_image_signing_arguments(attest, "att")
     attest.set_defaults(handler=_attest)
 
     verify = commands.add_parser(

@@ -5,7 +5,8 @@
 * policy-controller (§3): :mod:`.cip` (ClusterImagePolicy), :mod:`.trustroot` (TrustRoot),
   :mod:`.glob` (image globs, §3.2), :mod:`.cel` (CEL policies), :mod:`.decision` (the
   webhook's FieldError texts, §3.5).
-* Kyverno (§4): :mod:`.kyverno` (ClusterPolicy/Policy ``verifyImages``, the denial text),
+* Kyverno (§4): :mod:`.kyverno` (ClusterPolicy/Policy ``verifyImages``, the denial text;
+  split into :mod:`.kyverno_match`, :mod:`.kyverno_verify_images`, :mod:`.kyverno_denial`),
   :mod:`.wildcard` (image names and wildcards, §4.2), :mod:`.conditions` (JMESPath
   attestation conditions).
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,22 @@ def sigstore_python() -> Path:
     if not python.exists():
         pytest.fail(f"the sigstore-python judge is missing at {python}: run `make peers`")
     return python
+
+
+def run_sigstore(
+    home: Path, *args: str, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The sigstore-python judge's ``sigstore`` CLI with ``args`` (trust flags included).
+
+    ``HOME`` is ``home`` and no ``XDG_*``/``SIGSTORE_*`` variable is passed on, so its
+    caches and settings come from the test alone; output is captured as text, 120 s limit.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "SIGSTORE_"))}
+    env["HOME"] = str(home)
+    return subprocess.run(
+        [str(sigstore_python().parent / "sigstore"), *args],
+        capture_output=True, text=True, cwd=cwd, timeout=120, env=env, check=False,
+    )  # fmt: skip
 
 
 JS_PEER = Path(__file__).resolve().parent / "peers" / "js"

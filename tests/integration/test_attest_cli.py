@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,6 +25,7 @@ import pytest
 
 from sigstack.testing.service import ServiceProcess
 from sigstack.testing.stack import start_stack
+from tests.integration._live import live_stack, run_sigstack
 
 EMAIL = "attest@example.com"
 PREDICATE = {"buildDefinition": {"buildType": "https://example.com/build/v1"}, "runDetails": {}}
@@ -34,28 +33,16 @@ PREDICATE = {"buildDefinition": {"buildType": "https://example.com/build/v1"}, "
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, ServiceProcess]]:
-    root = tmp_path_factory.mktemp("attest")
-    server = start_stack(root / "data", output=root / "up.log")
-    try:
-        yield root, server
-    finally:
-        server.stop()
+    yield from live_stack(tmp_path_factory.mktemp("attest"))
 
 
 def _sigstack(
     data: Path, *args: str, cache: Path | None = None, **env: str
 ) -> subprocess.CompletedProcess[str]:
-    environ = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("SIGSTORE_", "XDG_")) and "proxy" not in k.lower()
-    }
-    environ |= {"SIGSTACK_HOME": str(data), **env}
-    environ["XDG_CACHE_HOME"] = str(cache or data.parent / "xdg-cache")
-    return subprocess.run(
-        [sys.executable, "-m", "sigstack", *args],
-        capture_output=True, text=True, timeout=120, env=environ,
-    )  # fmt: skip
+    xdg = {**env, "XDG_CACHE_HOME": str(cache or data.parent / "xdg-cache")}
+    return run_sigstack(
+        data, *args, drop=("SIGSTORE_", "XDG_"), drop_proxies=True, env=xdg, stdin=None
+    )
 
 
 def _token(data: Path) -> str:

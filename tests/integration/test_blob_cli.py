@@ -7,38 +7,26 @@ tampered file is refused with the reason; ``--json`` reports the proven identity
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from sigstack.testing.service import ServiceProcess
-from sigstack.testing.stack import start_stack
+from tests.integration._live import live_stack, run_sigstack
 
 EMAIL = "blob@example.com"
 
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, ServiceProcess]]:
-    root = tmp_path_factory.mktemp("blob")
-    server = start_stack(root / "data", output=root / "up.log")
-    try:
-        yield root, server
-    finally:
-        server.stop()
+    yield from live_stack(tmp_path_factory.mktemp("blob"))
 
 
 def _sigstack(data: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("SIGSTORE_")}
-    environ |= {"SIGSTACK_HOME": str(data), **env}
-    return subprocess.run(
-        [sys.executable, "-m", "sigstack", *args],
-        capture_output=True, text=True, timeout=120, env=environ, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+    return run_sigstack(data, *args, env=env)
 
 
 def _token(data: Path) -> str:

@@ -18,6 +18,7 @@ import pytest
 
 from sigstack.testing.service import ServiceProcess
 from sigstack.testing.stack import start_stack
+from tests.integration._live import oidc_token
 
 EMAIL = "conformance@example.com"
 ENTRY = shutil.which("sigstack-conformance", path=str(Path(sys.executable).parent))
@@ -44,12 +45,7 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def _token(data: Path) -> str:
-    out = subprocess.run(
-        [sys.executable, "-m", "sigstack", "oidc", "token", "--email", EMAIL,
-         "--data-dir", str(data)],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    return out.stdout.strip()
+    return oidc_token(data, EMAIL)
 
 
 @pytest.mark.parametrize("in_toto", [False, True], ids=["artifact", "in-toto"])

@@ -8,10 +8,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 import stat
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,7 +20,6 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from sigstack.clock import utc_now
 from sigstack.sign import KeySigner, SigningContext
 from sigstack.testing.service import ServiceProcess
-from sigstack.testing.stack import start_stack
 from sigstack.verify import (
     ManagedKey,
     VerificationFailure,
@@ -30,6 +27,7 @@ from sigstack.verify import (
     load_bundle,
     load_trusted_root,
 )
+from tests.integration._live import live_stack, run_sigstack
 
 COSIGN_VECTOR = (
     Path(__file__).parents[1]
@@ -49,21 +47,11 @@ LfHWfhG2mK4eyJ8LDcLstb+VVhxj3pkMjc3fNo+sSfiIY2NLR7c+DG1V4w==
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, ServiceProcess]]:
-    root = tmp_path_factory.mktemp("keys")
-    server = start_stack(root / "data", output=root / "up.log")
-    try:
-        yield root, server
-    finally:
-        server.stop()
+    yield from live_stack(tmp_path_factory.mktemp("keys"))
 
 
 def _sigstack(data: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("SIGSTORE_", "COSIGN_"))}
-    environ |= {"SIGSTACK_HOME": str(data), **env}
-    return subprocess.run(
-        [sys.executable, "-m", "sigstack", *args],
-        capture_output=True, text=True, timeout=120, env=environ, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+    return run_sigstack(data, *args, drop=("SIGSTORE_", "COSIGN_"), env=env)
 
 
 @pytest.fixture(scope="module")

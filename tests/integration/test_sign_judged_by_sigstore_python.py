@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,29 +20,19 @@ from sigstack.clock import utc_now
 from sigstack.core.bundle import parse_bundle
 from sigstack.sign import BUNDLE_MEDIA_TYPE, Signer, SigningContext
 from sigstack.testing.service import ServiceProcess
-from sigstack.testing.stack import start_stack
-from tests.peers import sigstore_python
+from tests.integration._live import live_stack, oidc_token
+from tests.peers import run_sigstore
 
 EMAIL = "signer@example.com"
 
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, ServiceProcess]]:
-    root = tmp_path_factory.mktemp("sign")
-    server = start_stack(root / "data", output=root / "up.log")
-    try:
-        yield root, server
-    finally:
-        server.stop()
+    yield from live_stack(tmp_path_factory.mktemp("sign"))
 
 
 def _token(data: Path) -> str:
-    out = subprocess.run(
-        [sys.executable, "-m", "sigstack", "oidc", "token", "--email", EMAIL,
-         "--data-dir", str(data)],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    return out.stdout.strip()
+    return oidc_token(data, EMAIL)
 
 
 def _shape(value: object, path: str = "") -> set[str]:
@@ -58,13 +46,8 @@ def _shape(value: object, path: str = "") -> set[str]:
 
 def _sigstore(root: Path, server: ServiceProcess, *args: str) -> subprocess.CompletedProcess[str]:
     """The judge's CLI with ``--trust-config DATA/trust_config.json``, HOME in tmp."""
-    cli = sigstore_python().parent / "sigstore"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "SIGSTORE_"))}
-    env["HOME"] = str(root / "home")
-    return subprocess.run(
-        [str(cli), "--trust-config", str(server.data_dir / "trust_config.json"), *args],
-        capture_output=True, text=True, cwd=root, timeout=120, env=env,
-    )  # fmt: skip
+    trust = ("--trust-config", str(server.data_dir / "trust_config.json"))
+    return run_sigstore(root / "home", *trust, *args, cwd=root)
 
 
 def _judge(

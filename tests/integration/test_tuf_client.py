@@ -7,13 +7,11 @@ as ``sigstack up`` does; the client is python-tuf's ``ngclient`` (ca-tsa-oidc-tu
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
@@ -21,7 +19,7 @@ from sigstack.clients.tuf import TrustDocuments, instance_dir, refresh, trust_in
 from sigstack.clock import utc_now
 from sigstack.errors import FormatError, NetworkError, VerificationError
 from sigstack.services.tuf import TufRepository, create_app, open_repository
-from sigstack.testing.service import free_port
+from tests.integration._live import ServedApp, serve_app
 
 FIXTURES = Path("/work/shared/trust/staging")
 TARGETS = {
@@ -34,28 +32,17 @@ TARGETS = {
 class Served:
     repo: TufRepository
     url: str
-    server: uvicorn.Server
-    thread: threading.Thread
+    app: ServedApp
 
     def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
+        self.app.stop()
 
 
 def _serve(directory: Path) -> Served:
     repo = open_repository(directory, clock=utc_now)
     repo.publish(TARGETS)
-    port = free_port()
-    app = Starlette(routes=[Mount("/tuf", create_app(repo))])
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(500):
-        if server.started:
-            break
-        threading.Event().wait(0.01)
-    assert server.started, "uvicorn did not start"
-    return Served(repo, f"http://127.0.0.1:{port}/tuf", server, thread)
+    running = serve_app(Starlette(routes=[Mount("/tuf", create_app(repo))]))
+    return Served(repo, f"http://127.0.0.1:{running.port}/tuf", running)
 
 
 @pytest.fixture

@@ -10,23 +10,20 @@ verified targets in ``~/.cache/sigstore-python/tuf/<quoted URL>/``.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from sigstack.clock import utc_now
 from sigstack.services.tuf import TufRepository, create_app, open_repository
-from sigstack.testing.service import free_port
-from tests.peers import sigstore_python
+from tests.integration._live import serve_app
+from tests.peers import run_sigstore
 
 FIXTURES = Path("/work/shared/trust/staging")
 TRUSTED_ROOT = (FIXTURES / "trusted_root.json").read_bytes()
@@ -47,31 +44,16 @@ def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Served]:
     repo.publish(TARGETS)
     prefix: str = request.param
     app = create_app(repo) if not prefix else Starlette(routes=[Mount(prefix, create_app(repo))])
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(500):
-        if server.started:
-            break
-        threading.Event().wait(0.01)
-    assert server.started, "uvicorn did not start"
+    running = serve_app(app)
     try:
-        yield Served(repo, f"http://127.0.0.1:{port}{prefix}")
+        yield Served(repo, f"http://127.0.0.1:{running.port}{prefix}")
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+        running.stop()
 
 
 def sigstore(home: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
     """Run the judge's ``sigstore --instance url ...`` with ``HOME`` at ``home``."""
-    cli = sigstore_python().parent / "sigstore"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "SIGSTORE_"))}
-    env["HOME"] = str(home)
-    return subprocess.run(
-        [str(cli), "--instance", url, *args],
-        env=env, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+    return run_sigstore(home, "--instance", url, *args)
 
 
 def caches(home: Path, url: str) -> tuple[Path, Path]:

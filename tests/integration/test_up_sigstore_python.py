@@ -19,10 +19,8 @@ Tests share the stack and run in file order.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +33,8 @@ from sigstack.core.merkle.proof import verify_consistency
 from sigstack.services.stack import TRUST_FILES
 from sigstack.testing.service import ServiceProcess
 from sigstack.testing.stack import start_stack
-from tests.peers import sigstore_python
+from tests.integration._live import oidc_token
+from tests.peers import run_sigstore
 
 EMAIL = "you@example.com"
 PREDICATE = {
@@ -59,27 +58,16 @@ class Live:
         return f"{self.server.url}/oidc"
 
     def token(self) -> str:
-        out = subprocess.run(
-            [sys.executable, "-m", "sigstack", "oidc", "token", "--email", EMAIL,
-             "--data-dir", str(self.data)],
-            capture_output=True, text=True, check=True,
-        )  # fmt: skip
-        return out.stdout.strip()
+        return oidc_token(self.data, EMAIL)
 
     def sigstore(self, *args: str, instance: bool = False) -> subprocess.CompletedProcess[str]:
         """The judge's CLI with ``--trust-config`` (or ``--instance BASE/tuf``), HOME in tmp."""
-        cli = sigstore_python().parent / "sigstore"
         trust = (
             ["--instance", f"{self.server.url}/tuf"]
             if instance
             else ["--trust-config", str(self.data / "trust_config.json")]
         )
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "SIGSTORE_"))}
-        env["HOME"] = str(self.root / "home")
-        return subprocess.run(
-            [str(cli), *trust, *args],
-            capture_output=True, text=True, cwd=self.root, timeout=120, env=env,
-        )  # fmt: skip
+        return run_sigstore(self.root / "home", *trust, *args, cwd=self.root)
 
     def verify(
         self, artifact: Path, bundle: Path, *, instance: bool = False

@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -36,7 +35,8 @@ from sigstack.verify import (
     load_bundle,
     load_trusted_root,
 )
-from tests.peers import sigstore_python
+from tests.integration._live import oidc_token
+from tests.peers import run_sigstore
 
 EMAIL = "python-peer@example.com"
 SLSA = "https://slsa.dev/provenance/v1"
@@ -85,12 +85,7 @@ class Signed:
 
 
 def _token(data: Path) -> str:
-    out = subprocess.run(
-        [sys.executable, "-m", "sigstack", "oidc", "token", "--email", EMAIL,
-         "--data-dir", str(data)],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    return out.stdout.strip()
+    return oidc_token(data, EMAIL)
 
 
 def _peer_sign(state: Signed, command: str, version: str, artifact: Path, bundle: Path) -> None:
@@ -100,14 +95,10 @@ def _peer_sign(state: Signed, command: str, version: str, artifact: Path, bundle
         predicate = state.root / "predicate.json"
         predicate.write_text(json.dumps(PREDICATE))
         extra = ["--predicate", str(predicate), "--predicate-type", SLSA]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "SIGSTORE_"))}
-    env["HOME"] = str(state.root / "home")
-    result = subprocess.run(
-        [str(sigstore_python().parent / "sigstore"),
-         "--trust-config", str(state.data / "trust_config.json"),
-         command, "--identity-token", _token(state.data), "--rekor-version", version,
-         *extra, "--bundle", str(bundle), str(artifact)],
-        capture_output=True, text=True, cwd=state.root, timeout=120, env=env,
+    result = run_sigstore(
+        state.root / "home", "--trust-config", str(state.data / "trust_config.json"),
+        command, "--identity-token", _token(state.data), "--rekor-version", version,
+        *extra, "--bundle", str(bundle), str(artifact), cwd=state.root,
     )  # fmt: skip
     assert result.returncode == 0, f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,7 +19,14 @@ from typing import Any
 import httpx
 import pytest
 
-from sigstack.testing.admission import AdmissionProcess, pod_review, start_admission
+from sigstack.testing.admission import (
+    AdmissionProcess,
+    cluster_image_policy,
+    pod_review,
+    review,
+    start_admission,
+    write_policy,
+)
 from sigstack.testing.registry import RegistryProcess
 from sigstack.testing.service import ServiceProcess
 from tests.integration._images import ImageEnv, image_env
@@ -54,32 +60,7 @@ class Env:
         return f"{name}:{tag}@{self.digests[repo]}" if tag else f"{name}@{self.digests[repo]}"
 
     def review(self, path: str, doc: dict[str, Any]) -> dict[str, Any]:
-        response = self.http.post(path, json=doc)
-        assert response.status_code == 200, response.text
-        answer: dict[str, Any] = response.json()
-        assert answer["apiVersion"] == "admission.k8s.io/v1"
-        assert answer["kind"] == "AdmissionReview"
-        result: dict[str, Any] = answer["response"]
-        assert result["uid"] == doc["request"]["uid"]
-        return result
-
-
-def _cip(name: str, glob: str, authority: str) -> str:
-    return f"""apiVersion: policy.sigstore.dev/v1beta1
-kind: ClusterImagePolicy
-metadata:
-  name: {name}
-spec:
-  images:
-  - glob: "{glob}"
-  authorities:
-{authority}"""
-
-
-def _write(path: Path, text: str) -> None:
-    before = path.stat().st_mtime_ns if path.exists() else 0
-    path.write_text(text)
-    os.utime(path, ns=(before + 1_000_000_000, before + 1_000_000_000))
+        return review(self.http, path, doc)
 
 
 @pytest.fixture(scope="module")
@@ -95,15 +76,21 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
         assert signed.returncode == 0, signed.stderr
         policies = root / "policies"
         policies.mkdir()
-        _write(policies / "static.yaml", _cip("static-pass", f"{host}/static/**",
-               "  - static:\n      action: pass\n"))  # fmt: skip
+        static = "  - static:\n      action: pass\n"
+        write_policy(
+            policies / "static.yaml",
+            cluster_image_policy("static-pass", f"{host}/static/**", static),
+        )
         keyless = (
             "  - keyless:\n"
             "      identities:\n"
             f"      - issuer: {images.issuer}\n"
             f"        subject: {EMAIL}\n"
         )
-        _write(policies / "keyless.yaml", _cip("keyless-signed", f"{host}/*igned/**", keyless))
+        write_policy(
+            policies / "keyless.yaml",
+            cluster_image_policy("keyless-signed", f"{host}/*igned/**", keyless),
+        )
         webhook = start_admission(
             root / "webhook", "--policy", str(policies),
             "--trust-config", str(stack.data_dir / "trust_config.json"),
@@ -205,8 +192,9 @@ def test_policy_file_change_reloads(env: Env) -> None:
     assert env.review("/validate", pod_review([signed]))["allowed"] is True
     misses = _cache(env)["miss"]
     before = env.http.get("/healthz").json()["policies"]
-    _write(env.policies / "static.yaml", _cip("static-pass", f"{env.registry.host}/static/**",
-           "  - static:\n      action: fail\n      message: frozen\n"))  # fmt: skip
+    static = "  - static:\n      action: fail\n      message: frozen\n"
+    glob = f"{env.registry.host}/static/**"
+    write_policy(env.policies / "static.yaml", cluster_image_policy("static-pass", glob, static))
     deadline = time.monotonic() + 20
     while env.http.get("/healthz").json()["policies"] == before:
         assert time.monotonic() < deadline, env.webhook.log()
@@ -261,7 +249,7 @@ def test_kyverno_policy_through_the_webhook(env: Env) -> None:
     """A second webhook serving only a Kyverno ClusterPolicy: the Kyverno engine alone."""
     policies = env.root / "kyverno"
     policies.mkdir()
-    _write(policies / "check-image.yaml", _kyverno_policy(env))
+    write_policy(policies / "check-image.yaml", _kyverno_policy(env))
     webhook = start_admission(
         env.root / "webhook-kyverno", "--policy", str(policies),
         "--trust-config", str(env.stack.data_dir / "trust_config.json"),

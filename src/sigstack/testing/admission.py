@@ -27,7 +27,14 @@ import httpx
 
 from sigstack.testing.service import free_port
 
-__all__ = ["AdmissionProcess", "pod_review", "start_admission"]
+__all__ = [
+    "AdmissionProcess",
+    "cluster_image_policy",
+    "pod_review",
+    "review",
+    "start_admission",
+    "write_policy",
+]
 
 
 @dataclass
@@ -127,3 +134,38 @@ def pod_review(
             "metadata": {"name": namespace, "labels": dict(namespace_labels)},
         }  # fmt: skip
     return {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": request}
+
+
+def review(client: httpx.Client, path: str, doc: Mapping[str, Any]) -> dict[str, Any]:
+    """POST the AdmissionReview ``doc`` to ``path``; check the answer is a 200 AdmissionReview
+    v1 for the same ``uid`` and return its ``response``."""
+    response = client.post(path, json=doc)
+    assert response.status_code == 200, response.text
+    answer: dict[str, Any] = response.json()
+    assert answer["apiVersion"] == "admission.k8s.io/v1"
+    assert answer["kind"] == "AdmissionReview"
+    result: dict[str, Any] = answer["response"]
+    assert result["uid"] == doc["request"]["uid"]
+    return result
+
+
+def cluster_image_policy(name: str, glob: str, authorities: str) -> str:
+    """A ClusterImagePolicy ``name`` for images matching ``glob``; ``authorities`` is the YAML
+    of its authority list items (``"  - static:\n      action: pass\n"``)."""
+    return f"""apiVersion: policy.sigstore.dev/v1beta1
+kind: ClusterImagePolicy
+metadata:
+  name: {name}
+spec:
+  images:
+  - glob: "{glob}"
+  authorities:
+{authorities}"""
+
+
+def write_policy(path: Path, text: str) -> None:
+    """Write ``text`` and move the mtime on by a second, so a reloader sees the change even
+    within one clock tick."""
+    before = path.stat().st_mtime_ns if path.exists() else 0
+    path.write_text(text)
+    os.utime(path, ns=(before + 1_000_000_000, before + 1_000_000_000))

@@ -21,6 +21,7 @@ from sigstack.policy.engine import ImageAt, Outcome, ResourceContext
 from sigstack.services.admission.app import AdmissionSettings, create_app
 from sigstack.services.admission.cache import VerificationCache
 from sigstack.services.admission.engines import EngineSet
+from sigstack.testing.admission import review
 
 FIXTURES = Path(__file__).parents[3] / "fixtures" / "admission"
 DIGEST = parse_digest("sha256:" + "b" * 64)
@@ -71,15 +72,7 @@ def client(engines: Any, resolver: Any = None, **settings: Any) -> TestClient:
 
 
 def post(c: TestClient, path: str, fixture: str | dict[str, Any]) -> dict[str, Any]:
-    doc = load(fixture) if isinstance(fixture, str) else fixture
-    response = c.post(path, json=doc)
-    assert response.status_code == 200, response.text
-    answer: dict[str, Any] = response.json()
-    assert answer["apiVersion"] == "admission.k8s.io/v1"
-    assert answer["kind"] == "AdmissionReview"
-    result: dict[str, Any] = answer["response"]
-    assert result["uid"] == doc["request"]["uid"]
-    return result
+    return review(c, path, load(fixture) if isinstance(fixture, str) else fixture)
 
 
 @pytest.mark.parametrize("path", ["/validate", "/validations"])

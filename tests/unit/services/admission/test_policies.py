@@ -3,7 +3,6 @@ ClusterImagePolicy engine, static authorities)."""
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
@@ -16,37 +15,21 @@ from sigstack.services.admission.build import EngineOptions, engine_builder
 from sigstack.services.admission.engines import EngineSet
 from sigstack.services.admission.policies import PolicyFiles, PolicyReloader, generation_of
 from sigstack.services.admission.registry import Registries
+from sigstack.testing.admission import cluster_image_policy, write_policy
 
 IMAGE = ImageAt("spec.containers[0].image", "registry.example/app@sha256:" + "a" * 64)
 POD = ResourceContext("Pod", "v1", "prod", "web", "CREATE")
 
 
 def cip(name: str, action: str, glob: str = "registry.example/**") -> str:
-    return f"""apiVersion: policy.sigstore.dev/v1beta1
-kind: ClusterImagePolicy
-metadata:
-  name: {name}
-spec:
-  images:
-  - glob: "{glob}"
-  authorities:
-  - static:
-      action: {action}
-      message: {name} says no
-"""
-
-
-def write(path: Path, text: str) -> None:
-    """Write and move the mtime on, so a change is seen even within one clock tick."""
-    before = path.stat().st_mtime_ns if path.exists() else 0
-    path.write_text(text)
-    os.utime(path, ns=(before + 1_000_000_000, before + 1_000_000_000))
+    static = f"  - static:\n      action: {action}\n      message: {name} says no\n"
+    return cluster_image_policy(name, glob, static)
 
 
 @pytest.fixture
 def reloader(tmp_path: Path) -> PolicyReloader:
     (tmp_path / "policies").mkdir()
-    write(tmp_path / "policies" / "a.yaml", cip("first", "pass"))
+    write_policy(tmp_path / "policies" / "a.yaml", cip("first", "pass"))
     (tmp_path / "policies" / "notes.txt").write_text("not a policy")
     options = EngineOptions(registry_factory=Registries(), trust=None, clock=utc_now)
     files = PolicyFiles([tmp_path / "policies"])
@@ -69,7 +52,7 @@ def test_load_builds_the_cip_engine(reloader: PolicyReloader) -> None:
 
 def test_change_reloads_and_swaps(reloader: PolicyReloader, tmp_path: Path) -> None:
     reloader.load()
-    write(tmp_path / "policies" / "a.yaml", cip("first", "fail"))
+    write_policy(tmp_path / "policies" / "a.yaml", cip("first", "fail"))
     assert reloader.changed()
     assert reloader.reload() is True
     allowed, message = decide(reloader)
@@ -79,7 +62,7 @@ def test_change_reloads_and_swaps(reloader: PolicyReloader, tmp_path: Path) -> N
 
 def test_new_file_in_the_directory_is_picked_up(reloader: PolicyReloader, tmp_path: Path) -> None:
     reloader.load()
-    write(tmp_path / "policies" / "sub.yml", cip("second", "fail"))
+    write_policy(tmp_path / "policies" / "sub.yml", cip("second", "fail"))
     assert reloader.changed() and reloader.reload()
     assert "second says no" in decide(reloader)[1]
 
@@ -89,7 +72,7 @@ def test_touch_without_content_change_keeps_the_engines(
 ) -> None:
     reloader.load()
     engines = reloader.engines.engines
-    write(tmp_path / "policies" / "a.yaml", cip("first", "pass"))
+    write_policy(tmp_path / "policies" / "a.yaml", cip("first", "pass"))
     assert reloader.changed()
     assert reloader.reload() is False
     assert reloader.engines.engines is engines
@@ -97,17 +80,19 @@ def test_touch_without_content_change_keeps_the_engines(
 
 def test_bad_reload_keeps_serving(reloader: PolicyReloader, tmp_path: Path) -> None:
     generation = reloader.load()
-    write(tmp_path / "policies" / "a.yaml", cip("first", "pass").replace("static:", "sttic:"))
+    write_policy(
+        tmp_path / "policies" / "a.yaml", cip("first", "pass").replace("static:", "sttic:")
+    )
     assert reloader.reload() is False
     assert reloader.last_error is not None and "a.yaml:" in reloader.last_error
     assert reloader.engines.generation == generation
     assert decide(reloader) == (True, "")
-    write(tmp_path / "policies" / "a.yaml", cip("first", "fail"))
+    write_policy(tmp_path / "policies" / "a.yaml", cip("first", "fail"))
     assert reloader.reload() is True and reloader.last_error is None
 
 
 def test_first_load_refuses_a_bad_policy(tmp_path: Path) -> None:
-    write(tmp_path / "bad.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
+    write_policy(tmp_path / "bad.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
     options = EngineOptions(registry_factory=Registries(), trust=None, clock=utc_now)
     reloader = PolicyReloader(EngineSet(), engine_builder(options), PolicyFiles([tmp_path]))
     with pytest.raises(FormatError, match="ConfigMap"):
@@ -120,7 +105,7 @@ def test_background_thread_reloads(reloader: PolicyReloader, tmp_path: Path) -> 
     reloader.start()
     try:
         before = reloader.engines.generation
-        write(tmp_path / "policies" / "a.yaml", cip("first", "fail"))
+        write_policy(tmp_path / "policies" / "a.yaml", cip("first", "fail"))
         deadline = time.monotonic() + 5
         while reloader.engines.generation == before and time.monotonic() < deadline:
             time.sleep(0.02)

@@ -30,6 +30,7 @@ from sigstack.testing.admission import (
 from sigstack.testing.registry import RegistryProcess
 from sigstack.testing.service import ServiceProcess
 from tests.integration._images import ImageEnv, image_env
+from tests.integration._kyverno import keyless_cluster_policy
 
 EMAIL = "admission@example.com"
 
@@ -222,27 +223,10 @@ def _cache(env: Env) -> dict[str, int]:
 
 
 def _kyverno_policy(env: Env) -> str:
-    return f"""apiVersion: kyverno.io/v1
-kind: ClusterPolicy
-metadata:
-  name: check-image
-spec:
-  validationFailureAction: Enforce
-  rules:
-  - name: check-image
-    match:
-      any:
-      - resources:
-          kinds: [Pod]
-    verifyImages:
-    - imageReferences: ["{env.registry.host}/*igned/*"]
-      attestors:
-      - entries:
-        - keyless:
-            subject: {EMAIL}
-            issuer: {env.stack.url}/oidc
-            rekor: {{url: {env.stack.url}}}
-"""
+    return keyless_cluster_policy(
+        f"{env.registry.host}/*igned/*", EMAIL, f"{env.stack.url}/oidc", env.stack.url,
+        exclude_kube_system=False,
+    )  # fmt: skip
 
 
 def test_kyverno_policy_through_the_webhook(env: Env) -> None:

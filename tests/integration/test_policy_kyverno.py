@@ -23,6 +23,7 @@ from sigstack.core.policy.yaml_load import load_documents
 from sigstack.policy.engine import ImageAt, Outcome, ResourceContext
 from sigstack.policy.kyverno import KyvernoEngine, load_kyverno
 from tests.integration._images import ImageEnv, image_env
+from tests.integration._kyverno import keyless_cluster_policy
 
 EMAIL = "builder@example.com"
 VULN = "https://cosign.sigstore.dev/attestation/vuln/v1"
@@ -60,36 +61,12 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
         yield Env(**vars(images))
 
 
-def keyless_policy(
-    env: Env, *, subject: str = EMAIL, action: str = "Enforce", extra: str = ""
-) -> str:
-    mutate = "\n          mutateDigest: false" if action == "Audit" else ""
-    return f"""\
-    apiVersion: kyverno.io/v1
-    kind: ClusterPolicy
-    metadata:
-      name: check-image
-    spec:
-      validationFailureAction: {action}
-      rules:
-      - name: check-image
-        match:
-          any:
-          - resources:
-              kinds: [Pod]
-        exclude:
-          any:
-          - resources:
-              namespaces: [kube-system]
-        verifyImages:
-        - imageReferences: ["{env.registry.host}/kyverno/*"]{mutate}{extra}
-          attestors:
-          - entries:
-            - keyless:
-                subject: {subject}
-                issuer: {env.issuer}
-                rekor: {{url: {env.stack.url}}}
-    """
+def keyless_policy(env: Env, *, subject: str = EMAIL, action: str = "Enforce") -> str:
+    mutate = "\n      mutateDigest: false" if action == "Audit" else ""
+    return keyless_cluster_policy(
+        f"{env.registry.host}/kyverno/*", subject, env.issuer, env.stack.url,
+        action=action, rule_extra=mutate,
+    )  # fmt: skip
 
 
 def decide(

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-__all__ = ["serving"]
+__all__ = ["QuietHandler", "serving"]
 
 
 @contextmanager
@@ -26,3 +26,21 @@ def serving(
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    """A keep-alive (HTTP/1.1) handler that logs nothing, with :meth:`answer` for replies."""
+
+    protocol_version = "HTTP/1.1"
+
+    def answer(self, status: int, body: bytes, *headers: tuple[str, str]) -> None:
+        """Send ``status``, ``headers`` (repeats kept), ``Content-Length`` and ``body``."""
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass

@@ -16,7 +16,6 @@ import ssl
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import ClassVar
 
@@ -31,49 +30,37 @@ from sigstack.clients._http import HttpClient, SharedTransport
 from sigstack.clients._plain import PlainHTTPTransport
 from sigstack.clock import utc_now
 from sigstack.errors import NetworkError, NotFoundError
-from sigstack.testing.httpd import serving
+from sigstack.testing.httpd import QuietHandler, serving
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive unless a path says otherwise
+class _Handler(QuietHandler):  # keep-alive unless a path says otherwise
     peers: ClassVar[list[tuple[str, int]]] = []
     bodies: ClassVar[list[bytes]] = []
-
-    def _answer(self, status: int, body: bytes, *headers: tuple[str, str]) -> None:
-        self.send_response(status)
-        for name, value in headers:
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
 
     def do_GET(self) -> None:
         self.peers.append(self.client_address)
         if self.path == "/gzip":
-            self._answer(
+            self.answer(
                 200, gzip.compress(b'{"zipped": true}'),
                 ("Content-Encoding", "gzip"), ("X-Twice", "a"), ("X-Twice", "b"),
             )  # fmt: skip
         elif self.path == "/close":
             self.close_connection = True
-            self._answer(200, b"{}", ("Connection", "close"))
+            self.answer(200, b"{}", ("Connection", "close"))
         elif self.path == "/slow":
             time.sleep(1.0)
-            self._answer(200, b"{}")
+            self.answer(200, b"{}")
         elif self.path.startswith("/echo/"):
-            self._answer(200, json.dumps({"path": self.path}).encode())
+            self.answer(200, json.dumps({"path": self.path}).encode())
         elif self.path == "/missing":
-            self._answer(404, b'{"code": 404, "message": "no such entry"}')
+            self.answer(404, b'{"code": 404, "message": "no such entry"}')
         else:
-            self._answer(200, b'{"ok": true}', ("Content-Type", "application/json"))
+            self.answer(200, b'{"ok": true}', ("Content-Type", "application/json"))
 
     def do_POST(self) -> None:
         self.peers.append(self.client_address)
         self.bodies.append(self.rfile.read(int(self.headers["Content-Length"])))
-        self._answer(201, b'{"created": true}')
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+        self.answer(201, b'{"created": true}')
 
 
 @pytest.fixture

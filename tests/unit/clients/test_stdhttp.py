@@ -8,7 +8,6 @@ import socket
 import subprocess
 import sys
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
 from typing import ClassVar
 
 import pytest
@@ -17,21 +16,12 @@ from sigstack.clients._http import HttpClient, SharedTransport
 from sigstack.clients._stdhttp import PlainPool, PlainResponse, Unreachable
 from sigstack.clients.ca import CAClient
 from sigstack.errors import AuthenticationError, NetworkError, NotFoundError, PushbackError
-from sigstack.testing.httpd import serving
+from sigstack.testing.httpd import QuietHandler, serving
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Handler(QuietHandler):
     seen: ClassVar[list[tuple[str, str, dict[str, str], bytes]]] = []
     peers: ClassVar[list[tuple[str, int]]] = []
-
-    def _answer(self, status: int, body: bytes, *headers: tuple[str, str]) -> None:
-        self.send_response(status)
-        for name, value in headers:
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
 
     def _record(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -42,23 +32,20 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self._record()
         if self.path == "/gzip":
-            self._answer(200, gzip.compress(b'{"zipped": true}'), ("Content-Encoding", "gzip"))
+            self.answer(200, gzip.compress(b'{"zipped": true}'), ("Content-Encoding", "gzip"))
         elif self.path == "/busy":
-            self._answer(503, b'{"code": 503, "message": "later"}', ("Retry-After", "7"))
+            self.answer(503, b'{"code": 503, "message": "later"}', ("Retry-After", "7"))
         elif self.path == "/missing":
-            self._answer(404, b'{"code": 404, "message": "no such entry"}')
+            self.answer(404, b'{"code": 404, "message": "no such entry"}')
         else:
-            self._answer(200, b'{"ok": true}', ("Content-Type", "application/json"))
+            self.answer(200, b'{"ok": true}', ("Content-Type", "application/json"))
 
     def do_POST(self) -> None:
         self._record()
         if self.path == "/api/v2/signingCert":
-            self._answer(401, b'{"code": 401, "message": "bad token"}')
+            self.answer(401, b'{"code": 401, "message": "bad token"}')
         else:
-            self._answer(201, b'{"created": true}')
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+            self.answer(201, b'{"created": true}')
 
 
 @pytest.fixture

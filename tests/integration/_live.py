@@ -7,7 +7,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import uvicorn
@@ -15,6 +15,23 @@ from starlette.types import ASGIApp
 
 from sigstack.testing.service import ServiceProcess, free_port
 from sigstack.testing.stack import start_stack
+
+
+@dataclass
+class StackState:
+    """A running ``sigstack up`` (``server``), its scratch folder and the bundles made there."""
+
+    root: Path
+    server: ServiceProcess
+    bundles: dict[str, tuple[Path, Path]] = field(default_factory=dict)  # name → (file, bundle)
+
+    @property
+    def data(self) -> Path:
+        return self.server.data_dir
+
+    @property
+    def issuer(self) -> str:
+        return f"{self.server.url}/oidc"
 
 
 def live_stack(root: Path) -> Iterator[tuple[Path, ServiceProcess]]:

@@ -22,7 +22,6 @@ import json
 import signal
 import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -31,9 +30,8 @@ from sigstore_models.trustroot import v1 as trustroot_v1
 
 from sigstack.core.merkle.proof import verify_consistency
 from sigstack.services.stack import TRUST_FILES
-from sigstack.testing.service import ServiceProcess
 from sigstack.testing.stack import start_stack
-from tests.integration._live import oidc_token
+from tests.integration._live import StackState, oidc_token
 from tests.peers import run_sigstore
 
 EMAIL = "you@example.com"
@@ -43,20 +41,7 @@ PREDICATE = {
 }
 
 
-@dataclass
-class Live:
-    root: Path
-    server: ServiceProcess
-    bundles: dict[str, tuple[Path, Path]] = field(default_factory=dict)  # name → (file, bundle)
-
-    @property
-    def data(self) -> Path:
-        return self.server.data_dir
-
-    @property
-    def issuer(self) -> str:
-        return f"{self.server.url}/oidc"
-
+class Live(StackState):
     def token(self) -> str:
         return oidc_token(self.data, EMAIL)
 

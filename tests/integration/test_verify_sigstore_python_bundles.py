@@ -17,13 +17,11 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 from sigstack.clock import utc_now
-from sigstack.testing.service import ServiceProcess
 from sigstack.testing.stack import start_stack
 from sigstack.verify import (
     Identity,
@@ -35,7 +33,7 @@ from sigstack.verify import (
     load_bundle,
     load_trusted_root,
 )
-from tests.integration._live import oidc_token
+from tests.integration._live import StackState, oidc_token
 from tests.peers import run_sigstore
 
 EMAIL = "python-peer@example.com"
@@ -54,20 +52,7 @@ BUNDLES = {
 }
 
 
-@dataclass
-class Signed:
-    root: Path
-    server: ServiceProcess
-    bundles: dict[str, tuple[Path, Path]] = field(default_factory=dict)  # name → (file, bundle)
-
-    @property
-    def data(self) -> Path:
-        return self.server.data_dir
-
-    @property
-    def issuer(self) -> str:
-        return f"{self.server.url}/oidc"
-
+class Signed(StackState):
     def verifier(self) -> Verifier:
         root = load_trusted_root((self.data / "trusted_root.json").read_bytes())
         return Verifier(root, clock=utc_now)

@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -39,6 +37,7 @@ from sigstack.testing.registry import RegistryProcess, RegistryUnavailable, star
 from sigstack.testing.service import ServiceProcess
 from sigstack.testing.stack import start_stack
 from sigstack.verify import load_trusted_root
+from tests.integration._live import run_sigstack
 
 __all__ = [
     "ANONYMOUS",
@@ -94,18 +93,9 @@ class ImageEnv:
 
     def sigstack(self, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
         """``python -m sigstack ARGS`` against this stack; ``extra`` adds variables."""
-        environ = {
-            k: v for k, v in os.environ.items()
-            if not k.startswith(("SIGSTORE_", "COSIGN_", "SIGSTACK_"))
-        }  # fmt: skip
-        environ |= {
-            "SIGSTACK_HOME": str(self.stack.data_dir),
-            "DOCKER_CONFIG": str(self.root / "docker"),
-            **extra,
-        }
-        return subprocess.run(
-            [sys.executable, "-m", "sigstack", *args],
-            capture_output=True, text=True, timeout=120, env=environ, stdin=subprocess.DEVNULL,
+        return run_sigstack(
+            self.stack.data_dir, *args, drop=("SIGSTORE_", "COSIGN_", "SIGSTACK_"),
+            env={"DOCKER_CONFIG": str(self.root / "docker"), **extra},
         )  # fmt: skip
 
     def token(self, email: str | None = None) -> str:

@@ -1,4 +1,4 @@
-"""A strict DER reader for RFC 3161 ``TimeStampResp`` and its CMS ``SignedData`` token.
+"""RFC 3161 ``TimeStampResp`` and its CMS ``SignedData`` token.
 
 Only what timestamp verification needs is decoded, and only DER is accepted (ITU-T X.690
 §10: definite, shortest lengths; low tag numbers; no bytes after the outermost value).
@@ -16,17 +16,30 @@ Structures (ASN.1 from the RFCs):
   ``SigningCertificateV2``/``ESSCertIDv2`` (``hashAlgorithm`` DEFAULT SHA-256).
 
 Every malformed input raises :class:`TimestampFormatError` naming what was expected and
-what was found. Parsing is separate from verification (:mod:`.verify`).
+what was found; the generic DER reading is :mod:`.der`. Parsing is separate from
+verification (:mod:`.verify`).
 """
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from sigstack.errors import VerificationError
+from sigstack.core.tsp.der import (
+    BIT_STRING,
+    BOOLEAN,
+    GENERALIZED_TIME,
+    INTEGER,
+    SEQUENCE,
+    SET,
+    UTF8_STRING,
+    Cursor,
+    TimestampFormatError,
+    check_set_order,
+    decode_oid,
+    encode_oid,
+)
 
 __all__ = [
     "Cursor",
@@ -41,220 +54,6 @@ __all__ = [
     "encode_oid",
     "parse_response",
 ]
-
-
-class TimestampFormatError(VerificationError):
-    """The bytes are not a DER ``TimeStampResp`` of the shape RFC 3161 / RFC 5652 define."""
-
-
-_BOOLEAN = 0x01
-_INTEGER = 0x02
-_BIT_STRING = 0x03
-_OCTET_STRING = 0x04
-_OID = 0x06
-_UTF8_STRING = 0x0C
-_SEQUENCE = 0x30
-_SET = 0x31
-_GENERALIZED_TIME = 0x18
-_MAX_LENGTH_OCTETS = 4  # 4 GiB: far beyond any timestamp; keeps lengths bounded
-#: ``optional``'s description of each tag, formatted once.
-_TAG_NAMES = {tag: f"tag 0x{tag:02x}" for tag in range(256)}
-
-
-def encode_oid(dotted: str) -> bytes:
-    """The content octets of an OBJECT IDENTIFIER (X.690 §8.19), for byte comparisons."""
-    arcs = [int(a) for a in dotted.split(".")]
-    values = [arcs[0] * 40 + arcs[1], *arcs[2:]]
-    out = bytearray()
-    for arc in values:
-        chunk = [arc & 0x7F]
-        rest = arc >> 7
-        while rest:
-            chunk.append(0x80 | (rest & 0x7F))
-            rest >>= 7
-        out.extend(reversed(chunk))
-    return bytes(out)
-
-
-@lru_cache(maxsize=512)
-def decode_oid(content: bytes) -> str:
-    """Dotted form of OID content octets (for messages); strict about minimal arcs."""
-    if not content or content[-1] & 0x80:
-        raise TimestampFormatError(f"expected an OBJECT IDENTIFIER, found {content.hex()}")
-    arcs: list[int] = []
-    value = 0
-    fresh = True
-    for octet in content:
-        if fresh and octet == 0x80:
-            raise TimestampFormatError("expected minimal OBJECT IDENTIFIER arcs (X.690 §8.19.2)")
-        value = (value << 7) | (octet & 0x7F)
-        fresh = not octet & 0x80
-        if fresh:
-            arcs.append(value)
-            value = 0
-    first = min(arcs[0] // 40, 2)
-    return ".".join(str(a) for a in (first, arcs[0] - first * 40, *arcs[1:]))
-
-
-class Cursor:
-    """Reads consecutive TLVs of ``buf[pos:end]``."""
-
-    __slots__ = ("buf", "end", "pos")
-
-    def __init__(self, buf: bytes, pos: int, end: int) -> None:
-        self.buf = buf
-        self.pos = pos
-        self.end = end
-
-    def peek(self) -> int | None:
-        """The next tag, or None at the end."""
-        return self.buf[self.pos] if self.pos < self.end else None
-
-    def header(self, what: str) -> tuple[int, int, int]:
-        """(tag, content start, content end) of the next TLV; advances past it."""
-        buf, pos, end = self.buf, self.pos, self.end
-        if pos + 2 > end:
-            raise TimestampFormatError(f"expected {what}, found the end of the data")
-        tag = buf[pos]
-        if tag & 0x1F == 0x1F:
-            raise TimestampFormatError(f"expected {what}, found a high-number tag")
-        size = buf[pos + 1]
-        pos += 2
-        if size & 0x80:
-            count = size & 0x7F
-            if count == 0:
-                raise TimestampFormatError(f"expected {what} in DER, found an indefinite length")
-            if count > _MAX_LENGTH_OCTETS or pos + count > end:
-                raise TimestampFormatError(f"expected {what}, found a truncated length")
-            size = int.from_bytes(buf[pos : pos + count], "big")
-            if buf[pos] == 0 or size < 0x80:
-                raise TimestampFormatError(f"expected {what} with a shortest-form DER length")
-            pos += count
-        if pos + size > end:
-            raise TimestampFormatError(f"expected {what}, found it truncated")
-        self.pos = pos + size
-        return tag, pos, pos + size
-
-    def expect(self, tag: int, what: str) -> tuple[int, int]:
-        """Content range of the next TLV, which must carry ``tag``; advances past it."""
-        buf, pos, end = self.buf, self.pos, self.end
-        if pos + 4 <= end and buf[pos] == tag:  # fast paths of header() for short TLVs
-            size = buf[pos + 1]
-            if size < 0x80:
-                begin = pos + 2
-            elif size == 0x81 and buf[pos + 2] >= 0x80:
-                begin, size = pos + 3, buf[pos + 2]
-            elif size == 0x82 and buf[pos + 2]:
-                begin, size = pos + 4, buf[pos + 2] << 8 | buf[pos + 3]
-            else:
-                begin = -1
-            if begin > 0:
-                stop = begin + size
-                if stop > end:
-                    raise TimestampFormatError(f"expected {what}, found it truncated")
-                self.pos = stop
-                return begin, stop
-        found, begin, stop = self.header(what)
-        if found != tag:
-            self.pos = pos
-            raise TimestampFormatError(
-                f"expected {what} (tag 0x{tag:02x}), found tag 0x{found:02x}"
-            )
-        return begin, stop
-
-    def element(self, tag: int, what: str) -> bytes:
-        """The whole TLV (header included) of the next value, which must carry ``tag``."""
-        start = self.pos
-        self.expect(tag, what)
-        return self.buf[start : self.pos]
-
-    def sub(self, tag: int, what: str) -> Cursor:
-        """A cursor over the content of the next value (tag ``tag``)."""
-        buf, pos, end = self.buf, self.pos, self.end
-        if pos + 4 <= end and buf[pos] == tag:  # expect()'s fast paths, inlined
-            size = buf[pos + 1]
-            if size < 0x80:
-                begin = pos + 2
-            elif size == 0x81 and buf[pos + 2] >= 0x80:
-                begin, size = pos + 3, buf[pos + 2]
-            elif size == 0x82 and buf[pos + 2]:
-                begin, size = pos + 4, buf[pos + 2] << 8 | buf[pos + 3]
-            else:
-                begin = -1
-            if begin > 0 and begin + size <= end:
-                self.pos = begin + size
-                return Cursor(buf, begin, begin + size)
-        begin, stop = self.expect(tag, what)
-        return Cursor(buf, begin, stop)
-
-    def optional(self, tag: int) -> tuple[int, int] | None:
-        """The content range of the next TLV when it carries ``tag``; None otherwise."""
-        if self.pos >= self.end or self.buf[self.pos] != tag:
-            return None
-        return self.expect(tag, _TAG_NAMES[tag])
-
-    def integer(self, what: str) -> int:
-        """An INTEGER in minimal two's complement (X.690 §8.3.2)."""
-        begin, stop = self.expect(_INTEGER, what)
-        buf = self.buf
-        if stop == begin:
-            raise TimestampFormatError(f"expected {what}, found an empty INTEGER")
-        if stop - begin > 1 and (
-            (buf[begin] == 0 and not buf[begin + 1] & 0x80)
-            or (buf[begin] == 0xFF and buf[begin + 1] & 0x80)
-        ):
-            raise TimestampFormatError(f"expected {what} in minimal form (X.690 §8.3.2)")
-        return int.from_bytes(buf[begin:stop], "big", signed=True)
-
-    def oid(self, what: str) -> bytes:
-        """The content octets of an OBJECT IDENTIFIER."""
-        begin, stop = self.expect(_OID, what)
-        if begin == stop or self.buf[stop - 1] & 0x80:
-            raise TimestampFormatError(f"expected {what}, found a malformed OBJECT IDENTIFIER")
-        return self.buf[begin:stop]
-
-    def octets(self, what: str) -> bytes:
-        """The content of a primitive OCTET STRING."""
-        begin, stop = self.expect(_OCTET_STRING, what)
-        return self.buf[begin:stop]
-
-    def algorithm(self, what: str) -> tuple[bytes, bytes | None]:
-        """AlgorithmIdentifier (RFC 5280 §4.1.1.2): (OID octets, parameters TLV or None)."""
-        inner = self.sub(_SEQUENCE, what)
-        oid = inner.oid(f"{what} algorithm")
-        params = None
-        if inner.pos < inner.end:
-            start = inner.pos
-            inner.header(f"{what} parameters")
-            params = inner.buf[start : inner.pos]
-        inner.done(what)
-        return oid, params
-
-    def digest_algorithm(self, what: str) -> str:
-        """A digest AlgorithmIdentifier (dotted): parameters absent or NULL (RFC 5754 §2)."""
-        oid, params = self.algorithm(what)
-        if params not in (None, b"\x05\x00"):
-            raise TimestampFormatError(
-                f"expected {what} parameters absent or NULL, found {params.hex()}"
-            )
-        return decode_oid(oid)
-
-    def done(self, what: str) -> None:
-        """Nothing may follow the last field of ``what``."""
-        if self.pos != self.end:
-            raise TimestampFormatError(
-                f"expected the end of {what}, found {self.end - self.pos} more bytes"
-            )
-
-
-def check_set_order(items: list[bytes], what: str) -> None:
-    """DER ``SET OF``: encodings in ascending order, shorter ones 0-padded (X.690 §11.6)."""
-    if len(items) < 2:
-        return
-    for before, after in itertools.pairwise(items):
-        size = max(len(before), len(after))
-        if before.ljust(size, b"\x00") > after.ljust(size, b"\x00"):
-            raise TimestampFormatError(f"expected {what} in DER SET OF order (X.690 §11.6)")
 
 
 @dataclass(frozen=True)
@@ -338,14 +137,14 @@ def _status_text(cursor: Cursor) -> str:
     """PKIFreeText ::= SEQUENCE OF UTF8String, joined (only for messages)."""
     parts: list[str] = []
     while cursor.pos < cursor.end:
-        begin, stop = cursor.expect(_UTF8_STRING, "a PKIFreeText UTF8String")
+        begin, stop = cursor.expect(UTF8_STRING, "a PKIFreeText UTF8String")
         parts.append(cursor.buf[begin:stop].decode("utf-8", "replace"))
     return "; ".join(parts)
 
 
 def _gen_time(cursor: Cursor) -> datetime:
     """GeneralizedTime ``YYYYMMDDHHMMSS[.f+]Z`` (RFC 3161 §2.4.2: UTC, no trailing zeros)."""
-    begin, stop = cursor.expect(_GENERALIZED_TIME, "genTime GeneralizedTime")
+    begin, stop = cursor.expect(GENERALIZED_TIME, "genTime GeneralizedTime")
     text = cursor.buf[begin:stop].decode("ascii", "replace")
     body, fraction = text[:-1], ""
     if "." in body:
@@ -375,22 +174,22 @@ def _gen_time(cursor: Cursor) -> datetime:
 
 def _tst_info(der: bytes) -> TstInfo:
     top = Cursor(der, 0, len(der))
-    info = top.sub(_SEQUENCE, "TSTInfo")
+    info = top.sub(SEQUENCE, "TSTInfo")
     top.done("the eContent")
     version = info.integer("TSTInfo version")
     policy = decode_oid(info.oid("TSTInfo policy"))
-    imprint = info.sub(_SEQUENCE, "messageImprint")
+    imprint = info.sub(SEQUENCE, "messageImprint")
     hash_oid = imprint.digest_algorithm("messageImprint hashAlgorithm")
     hashed = imprint.octets("messageImprint hashedMessage")
     imprint.done("messageImprint")
     serial = info.integer("TSTInfo serialNumber")
     gen_time = _gen_time(info)
-    info.optional(_SEQUENCE)  # accuracy
-    ordering = info.optional(_BOOLEAN)
+    info.optional(SEQUENCE)  # accuracy
+    ordering = info.optional(BOOLEAN)
     if ordering is not None and der[ordering[0] : ordering[1]] != b"\xff":
         # DER omits a DEFAULT FALSE (X.690 §11.5); TRUE is 0xFF (§11.1)
         raise TimestampFormatError("expected ordering absent or TRUE (0xff) in DER")
-    nonce = info.integer("TSTInfo nonce") if info.peek() == _INTEGER else None
+    nonce = info.integer("TSTInfo nonce") if info.peek() == INTEGER else None
     info.optional(0xA0)  # tsa [0] GeneralName
     info.optional(0xA1)  # extensions [1]
     info.done("TSTInfo")
@@ -418,11 +217,11 @@ def _attributes(buf: bytes, begin: int, end: int) -> dict[str, tuple[bytes, ...]
     encodings: list[bytes] = []
     while cursor.pos < cursor.end:
         start = cursor.pos
-        attr = cursor.sub(_SEQUENCE, "an Attribute")
+        attr = cursor.sub(SEQUENCE, "an Attribute")
         encodings.append(buf[start : cursor.pos])
         kind = decode_oid(attr.oid("an Attribute type"))
         names = _attribute_names(kind)
-        values = attr.sub(_SET, names[0])
+        values = attr.sub(SET, names[0])
         attr.done(names[1])
         items: list[bytes] = []
         while values.pos < values.end:
@@ -438,14 +237,14 @@ def _attributes(buf: bytes, begin: int, end: int) -> dict[str, tuple[bytes, ...]
 
 
 def _signer_info(cursor: Cursor) -> SignerInfo:
-    info = cursor.sub(_SEQUENCE, "a SignerInfo")
+    info = cursor.sub(SEQUENCE, "a SignerInfo")
     version = info.integer("SignerInfo version")
     issuer: bytes | None = None
     serial: int | None = None
     key_id: bytes | None = None
-    if info.peek() == _SEQUENCE:
-        sid = info.sub(_SEQUENCE, "sid issuerAndSerialNumber")
-        issuer = sid.element(_SEQUENCE, "sid issuer Name")
+    if info.peek() == SEQUENCE:
+        sid = info.sub(SEQUENCE, "sid issuerAndSerialNumber")
+        issuer = sid.element(SEQUENCE, "sid issuer Name")
         serial = sid.integer("sid serialNumber")
         sid.done("issuerAndSerialNumber")
     else:
@@ -478,7 +277,7 @@ def _signer_info(cursor: Cursor) -> SignerInfo:
 
 
 def _digest_algorithms(signed: Cursor) -> tuple[str, ...]:
-    algorithms = signed.sub(_SET, "SignedData digestAlgorithms")
+    algorithms = signed.sub(SET, "SignedData digestAlgorithms")
     found: list[str] = []
     encodings: list[bytes] = []
     while algorithms.pos < algorithms.end:
@@ -496,13 +295,13 @@ def _certificates(signed: Cursor) -> tuple[bytes, ...]:
     certs = Cursor(signed.buf, *cert_range)
     found: list[bytes] = []
     while certs.pos < certs.end:
-        found.append(certs.element(_SEQUENCE, "a Certificate"))
+        found.append(certs.element(SEQUENCE, "a Certificate"))
     check_set_order(found, "the certificates")
     return tuple(found)
 
 
 def _signer_infos(signed: Cursor) -> tuple[SignerInfo, ...]:
-    infos = signed.sub(_SET, "SignedData signerInfos")
+    infos = signed.sub(SET, "SignedData signerInfos")
     found: list[SignerInfo] = []
     encodings: list[bytes] = []
     while infos.pos < infos.end:
@@ -515,7 +314,7 @@ def _signer_infos(signed: Cursor) -> tuple[SignerInfo, ...]:
 
 def _token(resp: Cursor, status: int, text: str) -> TimeStampResponse:
     """ContentInfo (RFC 5652 §3) holding SignedData (§5.1) over a TSTInfo."""
-    token = resp.sub(_SEQUENCE, "timeStampToken ContentInfo")
+    token = resp.sub(SEQUENCE, "timeStampToken ContentInfo")
     content_type = token.oid("ContentInfo contentType")
     if content_type != _ID_SIGNED_DATA:
         raise TimestampFormatError(
@@ -523,11 +322,11 @@ def _token(resp: Cursor, status: int, text: str) -> TimeStampResponse:
         )
     explicit = token.sub(0xA0, "ContentInfo [0] content")
     token.done("ContentInfo")
-    signed = explicit.sub(_SEQUENCE, "SignedData")
+    signed = explicit.sub(SEQUENCE, "SignedData")
     explicit.done("ContentInfo content")
     version = signed.integer("SignedData version")
     digest_algorithms = _digest_algorithms(signed)
-    encap = signed.sub(_SEQUENCE, "encapContentInfo")
+    encap = signed.sub(SEQUENCE, "encapContentInfo")
     econtent_type = decode_oid(encap.oid("eContentType"))
     wrapper = encap.sub(0xA0, "eContent [0]")
     encap.done("encapContentInfo")
@@ -554,14 +353,14 @@ def _token(resp: Cursor, status: int, text: str) -> TimeStampResponse:
 def parse_response(data: bytes) -> TimeStampResponse:
     """Decode a DER ``TimeStampResp`` (RFC 3161 §2.4.2) and its SignedData token."""
     top = Cursor(data, 0, len(data))
-    resp = top.sub(_SEQUENCE, "TimeStampResp")
+    resp = top.sub(SEQUENCE, "TimeStampResp")
     top.done("TimeStampResp")
-    status_info = resp.sub(_SEQUENCE, "PKIStatusInfo")
+    status_info = resp.sub(SEQUENCE, "PKIStatusInfo")
     status = status_info.integer("PKIStatus")
     text = ""
-    if status_info.peek() == _SEQUENCE:
-        text = _status_text(status_info.sub(_SEQUENCE, "statusString"))
-    status_info.optional(_BIT_STRING)  # failInfo
+    if status_info.peek() == SEQUENCE:
+        text = _status_text(status_info.sub(SEQUENCE, "statusString"))
+    status_info.optional(BIT_STRING)  # failInfo
     status_info.done("PKIStatusInfo")
     if resp.pos == resp.end:
         return TimeStampResponse(status, text, None, None, (), None, (), (), None)
@@ -574,25 +373,25 @@ def parse_ess_cert_ids(value: bytes, *, v2: bool) -> tuple[EssCertId, ...]:
     """``SigningCertificate`` (RFC 2634 §5.4) or ``SigningCertificateV2`` (RFC 5035 §3)."""
     name = "SigningCertificateV2" if v2 else "SigningCertificate"
     top = Cursor(value, 0, len(value))
-    outer = top.sub(_SEQUENCE, name)
+    outer = top.sub(SEQUENCE, name)
     top.done(name)
-    certs = outer.sub(_SEQUENCE, f"{name} certs")
-    outer.optional(_SEQUENCE)  # policies
+    certs = outer.sub(SEQUENCE, f"{name} certs")
+    outer.optional(SEQUENCE)  # policies
     outer.done(name)
     out: list[EssCertId] = []
     while certs.pos < certs.end:
-        item = certs.sub(_SEQUENCE, "an ESSCertID")
+        item = certs.sub(SEQUENCE, "an ESSCertID")
         algorithm = "1.3.14.3.2.26"  # ESSCertID: SHA-1 (RFC 2634 §5.4.1)
         if v2:
             algorithm = "2.16.840.1.101.3.4.2.1"  # DEFAULT id-sha256 (RFC 5035 §4)
-            if item.peek() == _SEQUENCE:
+            if item.peek() == SEQUENCE:
                 algorithm = item.digest_algorithm("ESSCertIDv2 hashAlgorithm")
         cert_hash = item.octets("ESSCertID certHash")
         names: tuple[bytes, ...] | None = None
         serial: int | None = None
-        if item.peek() == _SEQUENCE:
-            issuer_serial = item.sub(_SEQUENCE, "ESSCertID issuerSerial")
-            general = issuer_serial.sub(_SEQUENCE, "issuerSerial GeneralNames")
+        if item.peek() == SEQUENCE:
+            issuer_serial = item.sub(SEQUENCE, "ESSCertID issuerSerial")
+            general = issuer_serial.sub(SEQUENCE, "issuerSerial GeneralNames")
             found: list[bytes] = []
             while general.pos < general.end:
                 tag, begin, stop = general.header("a GeneralName")

@@ -12,8 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from cryptography import x509
 
@@ -47,24 +46,43 @@ class IdentityPolicy(Protocol):
         ...
 
 
-@lru_cache(maxsize=256)
-def certificate_issuer(cert: x509.Certificate) -> str | None:
-    """The OIDC issuer the certificate records (``.1.8``, else ``.1.1``), or ``None``.
+class _Facts(NamedTuple):
+    cert: x509.Certificate
+    issuer: str | None
+    identities: tuple[str, ...]
 
-    Cached per certificate (certificates hash and compare by their DER): the policy and
-    the result both read it."""
+
+_last: list[_Facts | None] = [None]  # one slot
+
+
+def _facts(cert: x509.Certificate) -> _Facts:
+    """Issuer and SANs of ``cert``, read once per certificate *object*.
+
+    The policy and the result both read them during one verification. The memo holds only
+    the last object (compared by identity, and kept alive so its id is not reused); the
+    verifier loads a new certificate object per bundle, so nothing carries over between
+    verifications."""
+    last = _last[0]
+    if last is not None and last.cert is cert:
+        return last
     values = decode_fulcio_extensions(cert)
-    return values.get(_ISSUER_V2) or values.get(_ISSUER_V1)
+    facts = _Facts(
+        cert,
+        values.get(_ISSUER_V2) or values.get(_ISSUER_V1),
+        tuple(certificate_identities(cert)),
+    )
+    _last[0] = facts
+    return facts
 
 
-@lru_cache(maxsize=256)
-def _identities(cert: x509.Certificate) -> tuple[str, ...]:
-    return tuple(certificate_identities(cert))
+def certificate_issuer(cert: x509.Certificate) -> str | None:
+    """The OIDC issuer the certificate records (``.1.8``, else ``.1.1``), or ``None``."""
+    return _facts(cert).issuer
 
 
 def certificate_san(cert: x509.Certificate) -> list[str]:
     """The certificate's identities: emails, URIs, DNS, IPs, Fulcio username otherName."""
-    return list(_identities(cert))
+    return list(_facts(cert).identities)
 
 
 def _check_issuer(cert: x509.Certificate, matches: object, expected: str) -> str:

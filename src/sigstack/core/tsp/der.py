@@ -47,6 +47,8 @@ GENERALIZED_TIME = 0x18
 _MAX_LENGTH_OCTETS = 4  # 4 GiB: far beyond any timestamp; keeps lengths bounded
 #: ``optional``'s description of each tag, formatted once.
 _TAG_NAMES = {tag: f"tag 0x{tag:02x}" for tag in range(256)}
+_new = object.__new__
+_NULL = b"\x05\x00"
 
 
 def encode_oid(dotted: str) -> bytes:
@@ -170,8 +172,10 @@ class Cursor:
             else:
                 begin = -1
             if begin > 0 and begin + size <= end:
-                self.pos = begin + size
-                return Cursor(buf, begin, begin + size)
+                self.pos = stop = begin + size
+                child = _new(Cursor)  # __init__'s work, without its call
+                child.buf, child.pos, child.end = buf, begin, stop
+                return child
         begin, stop = self.expect(tag, what)
         return Cursor(buf, begin, stop)
 
@@ -183,8 +187,12 @@ class Cursor:
 
     def integer(self, what: str) -> int:
         """An INTEGER in minimal two's complement (X.690 §8.3.2)."""
+        buf, pos = self.buf, self.pos
+        if pos + 3 <= self.end and buf[pos] == INTEGER and buf[pos + 1] == 1:
+            self.pos = pos + 3  # fast path: one content octet is always minimal
+            value = buf[pos + 2]
+            return value - 256 if value & 0x80 else value
         begin, stop = self.expect(INTEGER, what)
-        buf = self.buf
         if stop == begin:
             raise TimestampFormatError(f"expected {what}, found an empty INTEGER")
         if stop - begin > 1 and (
@@ -196,6 +204,12 @@ class Cursor:
 
     def oid(self, what: str) -> bytes:
         """The content octets of an OBJECT IDENTIFIER."""
+        buf, pos = self.buf, self.pos
+        if pos + 2 <= self.end and buf[pos] == OID and buf[pos + 1] < 0x80:  # short form
+            begin, stop = pos + 2, pos + 2 + buf[pos + 1]
+            if stop <= self.end and begin != stop and not buf[stop - 1] & 0x80:
+                self.pos = stop
+                return buf[begin:stop]
         begin, stop = self.expect(OID, what)
         if begin == stop or self.buf[stop - 1] & 0x80:
             raise TimestampFormatError(f"expected {what}, found a malformed OBJECT IDENTIFIER")
@@ -211,17 +225,19 @@ class Cursor:
         inner = self.sub(SEQUENCE, what)
         oid = inner.oid(f"{what} algorithm")
         params = None
-        if inner.pos < inner.end:
-            start = inner.pos
+        pos, end = inner.pos, inner.end
+        if end - pos == 2 and inner.buf[pos] == 0x05 and inner.buf[pos + 1] == 0:
+            return oid, _NULL  # the usual NULL parameters, all that is left
+        if pos < end:
             inner.header(f"{what} parameters")
-            params = inner.buf[start : inner.pos]
+            params = inner.buf[pos : inner.pos]
         inner.done(what)
         return oid, params
 
     def digest_algorithm(self, what: str) -> str:
         """A digest AlgorithmIdentifier (dotted): parameters absent or NULL (RFC 5754 §2)."""
         oid, params = self.algorithm(what)
-        if params not in (None, b"\x05\x00"):
+        if params not in (None, _NULL):
             raise TimestampFormatError(
                 f"expected {what} parameters absent or NULL, found {params.hex()}"
             )

@@ -72,12 +72,17 @@ _EE_POLICY = ExtensionPolicy.permit_all()
 
 
 @lru_cache(maxsize=64)
-def _store(anchors: tuple[bytes, ...]) -> tuple[Store, frozenset[x509.Certificate]]:
-    """The trust store of these CA certificates (DER), parsed once per set (pure; cached).
-
-    Certificates compare (and hash) by their DER."""
+def _store(anchors: tuple[bytes, ...]) -> tuple[PolicyBuilder, frozenset[int]]:
+    """A policy builder over the trust store of these CA certificates (DER), parsed once
+    per set (pure; cached), and the identities of the store's certificate objects (a path
+    the verifier builds holds the store's objects, and keeps them alive)."""
     certs = [x509.load_der_x509_certificate(der) for der in anchors]
-    return Store(certs), frozenset(certs)
+    builder = (
+        PolicyBuilder()
+        .store(Store(certs))
+        .extension_policies(ca_policy=_CA_POLICY, ee_policy=_EE_POLICY)
+    )
+    return builder, frozenset(id(cert) for cert in certs)
 
 
 def _valid_at(chain: Sequence[x509.Certificate], moment: datetime) -> bool:
@@ -92,10 +97,11 @@ def verify_chain(
     A path built at one time is a valid path at another time when every certificate on it
     is within its validity then and its CA certificates are among the anchors of that time
     (the other checks of path validation do not depend on the time), so the verifier runs
-    again only when that does not hold.
+    again only when that does not hold. The anchors are compared as objects: a path holds
+    the store's own certificate objects; were it ever to hold copies, the verifier would
+    simply run again.
     """
     built: list[x509.Certificate] = []
-    built_cas: frozenset[x509.Certificate] = frozenset()
     for moment in times:
         anchors = tuple(
             der
@@ -108,16 +114,10 @@ def verify_chain(
                 f"expected a trusted CA valid at {moment.isoformat()}, found none",
                 field="certificateAuthorities",
             )
-        store, trusted = _store(anchors)
-        if built and built_cas <= trusted and _valid_at(built, moment):
+        builder, trusted = _store(anchors)
+        if built and all(id(cert) in trusted for cert in built[1:]) and _valid_at(built, moment):
             continue
-        verifier = (
-            PolicyBuilder()
-            .store(store)
-            .time(moment)
-            .extension_policies(ca_policy=_CA_POLICY, ee_policy=_EE_POLICY)
-            .build_client_verifier()
-        )
+        verifier = builder.time(moment).build_client_verifier()
         try:
             built = list(verifier.verify(leaf, []).chain)
         except VerificationError as exc:
@@ -125,7 +125,6 @@ def verify_chain(
                 f"the certificate does not chain to a trusted CA at {moment.isoformat()}: {exc}",
                 field="certificate",
             ) from exc
-        built_cas = frozenset(built[1:])
     return built
 
 

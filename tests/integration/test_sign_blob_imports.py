@@ -1,7 +1,8 @@
 """What ``sigstack sign-blob`` loads, token in hand, against a live ``sigstack up``.
 
 A regression test on imports, not on timing (docs/benchmarks.md): the command's process
-must sign without PyJWT (the token check reads the JWT itself), httpx/httpcore (plain
+must sign without cryptography's X.509 and serialization packages (the CSR, the certificate
+and the SCT check are read and written as DER by ``core.x509``), PyJWT (the token check reads the JWT itself), httpx/httpcore (plain
 ``http://`` goes through the standard library), rfc3161-client and asn1crypto (the
 timestamp request is built by ``sign._tsq``), the IDNA codec (ASCII host names), the
 ``id`` package and the sign-in flows
@@ -43,6 +44,9 @@ HEAVY = (
     "sigstack.core.trust.build",
     "logging",
     "importlib.resources",
+    "cryptography.x509",
+    "cryptography.hazmat.primitives.serialization",
+    "sigstack.sign.key_signer",
 )
 
 # Runs the console script's function (sigstack.cli.main:main) in a fresh interpreter, then

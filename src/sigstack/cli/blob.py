@@ -15,17 +15,20 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sigstack.cli._identity import add_identity_arguments, identity_token
 from sigstack.cli._trust import add_trust_arguments, signing_context, trusted_root
 from sigstack.cli._verify_args import add_policy_arguments, bundle_path, read_artifact, render
 from sigstack.cli._verify_args import policy as identity_policy
 from sigstack.clock import utc_now
-from sigstack.sign import KeySigner, Signer
+from sigstack.sign import Signer
 
-# The verifier and the key-file reader are imported by the handler that needs them:
-# `sign-blob` is a start-up-bound command (docs/benchmarks.md).
+if TYPE_CHECKING:
+    from sigstack.sign.key_signer import KeySigner
+
+# The verifier, the key-file reader and the managed-key signer are imported by the
+# handler that needs them: `sign-blob` is a start-up-bound command (docs/benchmarks.md).
 
 __all__ = ["register"]
 
@@ -60,6 +63,8 @@ def _sign_blob(args: argparse.Namespace) -> int:
     context = signing_context(args, now=utc_now(), rekor_version=args.rekor_version)
     signer: Signer | KeySigner
     if key is not None:
+        from sigstack.sign.key_signer import KeySigner
+
         signer = KeySigner(context, key)
     else:
         token = identity_token(args, issuer_default=context.oidc_url)

@@ -19,8 +19,6 @@ import base64
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
-from cryptography import x509
-
 from sigstack.clients._http import (
     DEFAULT_TIMEOUT,
     Answer,
@@ -31,6 +29,8 @@ from sigstack.clients._http import (
     decode_json,
 )
 from sigstack.clients._stdhttp import Unreachable
+from sigstack.core.x509.certificate import read_certificate
+from sigstack.core.x509.pem import pem_decode
 from sigstack.errors import AuthenticationError, Error, FormatError, NetworkError
 
 if TYPE_CHECKING:
@@ -70,8 +70,11 @@ class CAClient(ContextClosing):
         self.url = urljoin(base_url, "/api/v2/signingCert")
         self._session = Session(transport, timeout)
 
-    def request_certificate(self, csr_pem: bytes, identity_token: str) -> list[x509.Certificate]:
-        """The chain, leaf first, issued for the CSR's key to the token's identity."""
+    def request_certificate(self, csr_pem: bytes, identity_token: str) -> list[bytes]:
+        """The chain (DER, leaf first) issued for the CSR's key to the token's identity.
+
+        Each certificate is checked to be one well-formed DER certificate
+        (:func:`~sigstack.core.x509.certificate.read_certificate`); nothing is trusted here."""
         body = b'{"certificateSigningRequest":"' + base64.b64encode(csr_pem) + b'"}'
         headers = {
             "Authorization": f"Bearer {identity_token}",
@@ -86,7 +89,7 @@ class CAClient(ContextClosing):
         self._session.close()
 
 
-def _parse_chain(value: object) -> list[x509.Certificate]:
+def _parse_chain(value: object) -> list[bytes]:
     field = "signedCertificateEmbeddedSct.chain.certificates"
     node = value
     for key in ("signedCertificateEmbeddedSct", "chain", "certificates"):
@@ -103,12 +106,13 @@ def _parse_chain(value: object) -> list[x509.Certificate]:
         raise FormatError(
             f"expected a chain of at least 2 certificates, found {len(node)}", field=field
         )
-    chain: list[x509.Certificate] = []
+    chain: list[bytes] = []
     for index, pem in enumerate(node):
+        where = f"{field}[{index}]"
         try:
-            chain.append(x509.load_pem_x509_certificate(pem.encode()))
-        except ValueError as exc:
-            raise FormatError(
-                f"expected a PEM certificate, found {pem[:40]!r}: {exc}", field=f"{field}[{index}]"
-            ) from exc
+            der = pem_decode(pem, "CERTIFICATE", field=where)
+            read_certificate(der, field=where)
+        except FormatError as exc:
+            raise FormatError(f"expected a PEM certificate, found {pem[:40]!r}: {exc}") from exc
+        chain.append(der)
     return chain

@@ -16,16 +16,16 @@ import base64
 import json
 from typing import Any, TypeAlias
 
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+
+from sigstack.core.x509.certificate import Certificate
+from sigstack.core.x509.pem import pem_encode
+from sigstack.core.x509.spki import ec_spki
 
 __all__ = ["SignerMaterial", "dsse_envelope", "dsse_v1", "hashedrekord_v1", "hashedrekord_v2"]
 
 #: Who the log records as the signer: a signing certificate, or a managed P-256 public key.
-SignerMaterial: TypeAlias = x509.Certificate | ec.EllipticCurvePublicKey
-_DER = serialization.Encoding.DER
-_SPKI = serialization.PublicFormat.SubjectPublicKeyInfo
+SignerMaterial: TypeAlias = Certificate | ec.EllipticCurvePublicKey
 
 
 def _b64(data: bytes) -> str:
@@ -33,16 +33,17 @@ def _b64(data: bytes) -> str:
 
 
 def _pem_b64(signer: SignerMaterial) -> str:
-    if isinstance(signer, x509.Certificate):
-        return _b64(signer.public_bytes(serialization.Encoding.PEM))
-    return _b64(signer.public_bytes(serialization.Encoding.PEM, _SPKI))
+    """Base64 of the PEM, written as cryptography writes it (verifiers rebuild it to compare)."""
+    if isinstance(signer, Certificate):
+        return _b64(pem_encode("CERTIFICATE", signer.der).encode())
+    return _b64(pem_encode("PUBLIC KEY", ec_spki(signer)).encode())
 
 
 def _verifier(signer: SignerMaterial) -> dict[str, Any]:
-    if isinstance(signer, x509.Certificate):
-        material = {"x509Certificate": {"rawBytes": _b64(signer.public_bytes(_DER))}}
+    if isinstance(signer, Certificate):
+        material = {"x509Certificate": {"rawBytes": _b64(signer.der)}}
     else:
-        material = {"publicKey": {"rawBytes": _b64(signer.public_bytes(_DER, _SPKI))}}
+        material = {"publicKey": {"rawBytes": _b64(ec_spki(signer))}}
     return {**material, "keyDetails": "PKIX_ECDSA_P256_SHA_256"}
 
 

@@ -16,10 +16,11 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING, Any
 
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, utils
 
 from sigstack.core.dsse import pae
+from sigstack.core.x509.spki import ec_spki
 from sigstack.errors import FormatError, UnsupportedError
 from sigstack.sign._entries import dsse_envelope, dsse_v1, hashedrekord_v1, hashedrekord_v2
 from sigstack.sign._submit import request_timestamps, submit_entry
@@ -63,10 +64,7 @@ class KeySigner:
         self.context = context
         self._key = private_key
         self._transport = transport
-        spki = private_key.public_key().public_bytes(
-            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-        self.hint = public_key_hint(spki)
+        self.hint = public_key_hint(ec_spki(private_key.public_key()))
 
     @property
     def public_key(self) -> ec.EllipticCurvePublicKey:

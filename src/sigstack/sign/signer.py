@@ -17,14 +17,16 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, utils
 
 from sigstack.clients._http import SharedTransport
 from sigstack.clients.ca import CAClient
 from sigstack.clock import utc_now
 from sigstack.core.dsse import pae
+from sigstack.core.x509.certificate import Certificate, read_certificate
+from sigstack.core.x509.csr import certificate_request
+from sigstack.core.x509.spki import ec_spki
 from sigstack.errors import FormatError
 from sigstack.sign._entries import dsse_envelope, dsse_v1, hashedrekord_v1, hashedrekord_v2
 from sigstack.sign._sct import check_embedded_sct
@@ -35,11 +37,9 @@ from sigstack.sign.context import SigningContext
 
 if TYPE_CHECKING:
     import httpx
+    from cryptography import x509
 
 __all__ = ["Signer"]
-
-_PEM = serialization.Encoding.PEM
-_DER = serialization.Encoding.DER
 
 
 class Signer:
@@ -65,7 +65,7 @@ class Signer:
         self._clock = clock
         self._transport = transport
         self._key = ec.generate_private_key(ec.SECP256R1())
-        self._chain: list[x509.Certificate] | None = None
+        self._chain: list[Certificate] | None = None
 
     @contextmanager
     def _network(self) -> Iterator[httpx.BaseTransport | SharedTransport]:
@@ -81,40 +81,32 @@ class Signer:
 
     def certificate(self) -> x509.Certificate:
         """The signing certificate, requested once and checked (its SCT) on first use."""
-        with self._network() as net:
-            return self._certificate(net)
+        from cryptography import x509  # only for callers that want cryptography's object
 
-    def _certificate(self, net: httpx.BaseTransport | SharedTransport) -> x509.Certificate:
+        with self._network() as net:
+            return x509.load_der_x509_certificate(self._certificate(net).der)
+
+    def _certificate(self, net: httpx.BaseTransport | SharedTransport) -> Certificate:
         if self._chain is None:
-            csr = (
-                x509.CertificateSigningRequestBuilder()
-                .subject_name(x509.Name([]))
-                .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-                .sign(self._key, hashes.SHA256())
-            )
+            field = "signedCertificateEmbeddedSct.chain.certificates"
             with CAClient(self.context.ca_url, transport=net) as ca:
-                chain = ca.request_certificate(csr.public_bytes(_PEM), self._token)
-            ours = self._key.public_key().public_bytes(
-                _DER, serialization.PublicFormat.SubjectPublicKeyInfo
-            )
-            theirs = (
-                chain[0]
-                .public_key()
-                .public_bytes(_DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-            )
-            if ours != theirs:
+                chain_der = ca.request_certificate(certificate_request(self._key), self._token)
+            chain = [
+                read_certificate(der, field=f"{field}[{i}]") for i, der in enumerate(chain_der)
+            ]
+            if chain[0].spki != ec_spki(self._key.public_key()):
                 raise FormatError(
                     "the CA issued a certificate for a different key than the CSR's",
-                    field="signedCertificateEmbeddedSct.chain.certificates[0]",
+                    field=f"{field}[0]",
                 )
             check_embedded_sct(chain, ct_keys_at(self.context.ct_keys, self._clock()))
             self._chain = chain
         leaf = self._chain[0]
         now = self._clock()
-        if now > leaf.not_valid_after_utc:
+        if now > leaf.not_after:
             # as sigstore-python's ExpiredCertificate: the key was certified for minutes only
             raise FormatError(
-                f"the signing certificate expired at {leaf.not_valid_after_utc.isoformat()} "
+                f"the signing certificate expired at {leaf.not_after.isoformat()} "
                 f"(now {now.isoformat()}): create a new Signer with a fresh identity token",
                 field="certificate",
             )
@@ -142,7 +134,7 @@ class Signer:
                 transport=net,
             )
         return message_signature_bundle(
-            certificate_der=certificate.public_bytes(_DER),
+            certificate_der=certificate.der,
             tlog_entry=entry,
             timestamps=timestamps,
             digest=digest,
@@ -167,7 +159,7 @@ class Signer:
                 transport=net,
             )
         return dsse_bundle(
-            certificate_der=certificate.public_bytes(_DER),
+            certificate_der=certificate.der,
             tlog_entry=entry,
             timestamps=timestamps,
             envelope=envelope,

@@ -7,6 +7,7 @@ import json
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from sigstack.clients.ca import CAClient
@@ -34,7 +35,7 @@ def test_request_form_and_chain() -> None:
 
     with _client(handler) as ca:
         got = ca.request_certificate(CSR, "the.jwt.token")
-    assert got == chain
+    assert got == [c.public_bytes(serialization.Encoding.DER) for c in chain]
     (request,) = seen
     assert str(request.url) == "http://ca.test:8080/api/v2/signingCert"  # path dropped (§3)
     assert request.headers["authorization"] == "Bearer the.jwt.token"
@@ -71,20 +72,27 @@ def test_unreachable_is_network_error() -> None:
 
 
 @pytest.mark.parametrize(
-    "answer",
+    ("answer", "reason"),
     [
-        {"signedCertificateDetachedSct": {"chain": {"certificates": ["x", "y"]}}},
-        _answer("not a list"),
-        _answer(["only-one"]),
-        _answer(["-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n"] * 2),
+        (
+            {"signedCertificateDetachedSct": {"chain": {"certificates": ["x", "y"]}}},
+            "a detached SCT is not supported",
+        ),
+        (_answer("not a list"), "expected a list of PEM strings"),
+        (_answer(["only-one"]), "expected a chain of at least 2 certificates, found 1"),
+        (
+            _answer(["-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n"] * 2),
+            "expected a PEM certificate.*certificates\\[0\\]",
+        ),
+        (_answer(["not pem", "not pem"]), "expected '-----BEGIN CERTIFICATE-----'"),
     ],
-    ids=["detached-sct", "not-a-list", "chain-too-short", "bad-pem"],
+    ids=["detached-sct", "not-a-list", "chain-too-short", "bad-der", "not-pem"],
 )
-def test_bad_answers_are_format_errors(answer: object) -> None:
+def test_bad_answers_are_format_errors(answer: object, reason: str) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json=answer)
 
-    with _client(handler) as ca, pytest.raises(FormatError):
+    with _client(handler) as ca, pytest.raises(FormatError, match=reason):
         ca.request_certificate(CSR, "t")
 
 

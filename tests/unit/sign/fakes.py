@@ -13,14 +13,17 @@ from cryptography.x509.oid import NameOID
 from sigstack.core.ct.sct import (
     encode_sct_list,
     issuer_key_hash,
+    log_id_of,
     precert_signed_data,
     sign_sct,
 )
 from sigstack.core.tsp import build_response, parse_request
 from sigstack.core.tsp.certs import build_tsa_chain
 from sigstack.core.x509.ca import build_intermediate_ca, build_root_ca
+from sigstack.core.x509.certificate import Certificate, read_certificate
 from sigstack.core.x509.issuance import LeafRequest, build_precertificate, finalize_certificate
 from sigstack.core.x509.precert import precert_tbs
+from sigstack.sign._trust import CTKey
 
 NOW = datetime(2026, 6, 1, 12, 0, 0, tzinfo=UTC)
 ISSUER = "https://oidc.example.com"
@@ -73,6 +76,19 @@ def issue(
     scts = [sign_sct(ct_key(n), signed, timestamp=timestamp) for n in log_keys]
     leaf = finalize_certificate(pre, encode_sct_list(scts), issuer=inter, issuer_key=key)
     return [leaf, inter, root]
+
+
+def read_chain(chain: list[x509.Certificate]) -> list[Certificate]:
+    """The chain as the signer reads it (DER, :mod:`sigstack.core.x509.certificate`)."""
+    return [read_certificate(c.public_bytes(serialization.Encoding.DER)) for c in chain]
+
+
+def trusted(*names: str) -> list[CTKey]:
+    """The CT keys named (default "trusted") as a signing context holds them."""
+    return [
+        CTKey(ct_key(n).public_key(), log_id_of(ct_key(n).public_key()), None, None)
+        for n in names or ("trusted",)
+    ]
 
 
 def pem_chain(chain: list[x509.Certificate]) -> list[str]:

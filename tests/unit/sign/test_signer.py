@@ -18,8 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, utils
 from sigstack.core.dsse import pae
 from sigstack.errors import FormatError, NetworkError, SignatureError
 from sigstack.sign import BUNDLE_MEDIA_TYPE, Signer, SigningContext
-from sigstack.sign._trust import CTKey
-from tests.unit.sign.fakes import NOW, ct_key, issue, pem_chain, timestamp_response
+from tests.unit.sign.fakes import NOW, issue, pem_chain, timestamp_response, trusted
 
 BASE = "http://stack.test:8080"
 TSA = f"{BASE}/api/v1/timestamp"
@@ -123,7 +122,7 @@ class FakeStack:
 def _signer(stack: FakeStack, version: int) -> Signer:
     context = SigningContext(
         ca_url=BASE, rekor_url=BASE, rekor_version=version, tsa_urls=(TSA,),
-        ct_keys=(CTKey(ct_key().public_key(), None, None),),
+        ct_keys=tuple(trusted()),
     )  # fmt: skip
     return Signer(context, "a.jwt.token", clock=lambda: NOW, transport=httpx.MockTransport(stack))
 

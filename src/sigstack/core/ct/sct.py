@@ -18,10 +18,7 @@ import base64
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Self
-
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from typing import TYPE_CHECKING, Any, Self
 
 from sigstack.core.ct.encoding import Reader, u8, u64, vector
 from sigstack.core.ct.leaf import signed_entry_precert, signed_entry_x509
@@ -33,6 +30,9 @@ from sigstack.core.ct.signing import (
     verify_digitally_signed,
 )
 from sigstack.errors import FormatError, SignatureError
+
+if TYPE_CHECKING:
+    from cryptography import x509
 
 __all__ = [
     "SCT_VERSION_V1",
@@ -161,6 +161,10 @@ def sct_list_extension_value(scts: Sequence[SignedCertificateTimestamp]) -> byte
 
 
 def _spki(public_key: object) -> bytes:
+    # imported here: the signer hashes SPKI bytes it already holds (sign/_sct.py), and a
+    # short-lived sign-blob never loads the serialization package (docs/benchmarks.md)
+    from cryptography.hazmat.primitives import serialization
+
     if not hasattr(public_key, "public_bytes"):
         raise FormatError(f"not a public key: {type(public_key).__name__}")
     der: bytes = public_key.public_bytes(
@@ -217,11 +221,20 @@ def sign_sct(
     )
 
 
-def verify_sct(sct: SignedCertificateTimestamp, signed_data: bytes, public_key: object) -> None:
-    """Check ``sct`` against the log key and the signed data; raise SignatureError saying why."""
+def verify_sct(
+    sct: SignedCertificateTimestamp,
+    signed_data: bytes,
+    public_key: object,
+    *,
+    log_id: bytes | None = None,
+) -> None:
+    """Check ``sct`` against the log key and the signed data; raise SignatureError saying why.
+
+    ``log_id``: the key's log ID when the caller holds it (the SHA-256 of the SPKI DER it
+    loaded the key from); else it is computed from the key."""
     if sct.version != SCT_VERSION_V1:
         raise SignatureError(f"SCT version {sct.version} is not v1")
-    expected = log_id_of(public_key)
+    expected = log_id_of(public_key) if log_id is None else log_id
     if sct.log_id != expected:
         raise SignatureError(
             f"SCT log ID {sct.log_id.hex()} is not this log's key ({expected.hex()})"

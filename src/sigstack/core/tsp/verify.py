@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 
@@ -45,6 +45,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
+from sigstack.core.tsp import _der
 from sigstack.core.tsp.cms import (
     EssCertId,
     SignerInfo,
@@ -54,6 +55,7 @@ from sigstack.core.tsp.cms import (
     parse_ess_cert_ids,
     parse_response,
 )
+from sigstack.core.tsp.der import SEQUENCE
 from sigstack.errors import VerificationError
 
 __all__ = ["TrustedTsaChain", "VerifiedTimestamp", "trusted_chain", "verify_response"]
@@ -123,6 +125,9 @@ class TrustedTsaChain:
     leaf_serial: int
     windows: tuple[tuple[datetime, datetime], ...]  # (notBefore, notAfter) per certificate
     ids: dict[bytes, tuple[bytes, int]]  # certificate DER → (issuer Name DER, serial)
+    #: signing-certificate attribute values known to identify the leaf: (v1, v2) encodings
+    #: derived from the chain and checked by the general path when the chain was trusted
+    known_ess: tuple[frozenset[bytes], frozenset[bytes]] = (frozenset(), frozenset())
 
     def leaf_hash(self, name: str) -> bytes:
         """The leaf certificate's DER hashed with ``name`` (for ESSCertID)."""
@@ -251,7 +256,7 @@ def trusted_chain(chain_der: tuple[bytes, ...]) -> TrustedTsaChain:
     if root.subject != root.issuer:
         raise VerificationError("expected the TSA chain to end in a self-signed root, found not")
     _issued_by(root, root, "root")
-    return TrustedTsaChain(
+    trusted = TrustedTsaChain(
         chain_der=chain_der,
         leaf=leaf,
         leaf_key=key,
@@ -263,6 +268,30 @@ def trusted_chain(chain_der: tuple[bytes, ...]) -> TrustedTsaChain:
             for der, c in zip(chain_der, certs, strict=True)
         },
     )
+    return replace(trusted, known_ess=(_known_ess(trusted, v2=False), _known_ess(trusted, v2=True)))
+
+
+def _known_ess(chain: TrustedTsaChain, *, v2: bool) -> frozenset[bytes]:
+    """The usual DER encodings of a ``SigningCertificate[V2]`` naming the leaf (RFC 2634
+    §5.4, RFC 5035 §3): one ESSCertID, SHA-1 (v1) or the DEFAULT SHA-256 (v2), with or
+    without issuerSerial, no policies. Each is put through the general parse and check;
+    only those it accepts are kept, so matching one of them is exactly as strict."""
+    leaf_hash = chain.leaf_hash("sha256" if v2 else "sha1")
+    tails = [b""]
+    if chain.leaf_serial >= 0:
+        names = _der.tlv(SEQUENCE, _der.tlv(0xA4, chain.leaf_issuer))
+        tails.append(_der.tlv(SEQUENCE, names + _der.integer(chain.leaf_serial)))
+    name = "signingCertificateV2" if v2 else "signingCertificate"
+    known = set()
+    for tail in tails:
+        cert_id = _der.tlv(SEQUENCE, _der.octet_string(leaf_hash) + tail)
+        value = _der.tlv(SEQUENCE, _der.tlv(SEQUENCE, cert_id))
+        try:
+            _check_ess(parse_ess_cert_ids(value, v2=v2)[0], chain, name)
+        except VerificationError:
+            continue
+        known.add(value)
+    return frozenset(known)
 
 
 def _single(signer: SignerInfo, kind: str, name: str) -> bytes:
@@ -282,7 +311,10 @@ def _check_signing_certificate(signer: SignerInfo, chain: TrustedTsaChain) -> No
             continue
         found = True
         name = "signingCertificateV2" if v2 else "signingCertificate"
-        ids = parse_ess_cert_ids(_single(signer, kind, name), v2=v2)
+        value = _single(signer, kind, name)
+        if value in chain.known_ess[v2]:
+            continue  # an encoding the general path below accepted for this chain
+        ids = parse_ess_cert_ids(value, v2=v2)
         if not ids:
             raise VerificationError(f"expected an ESSCertID in {name}, found none")
         _check_ess(ids[0], chain, name)

@@ -332,3 +332,33 @@ def test_trusted_chain_ca_constraints(options: dict[str, Any], reason: str) -> N
     with pytest.raises(VerificationError, match=reason):
         verify_response(body, MESSAGE, chain=chain.der)
     assert rfc3161_verdict(body, MESSAGE, chain.certs) is not None
+
+
+def test_known_signing_certificate_encodings_are_the_leafs_and_pass_the_general_check(
+    tsa: TsaChain,
+) -> None:
+    from sigstack.core.tsp.cms import parse_ess_cert_ids
+
+    trusted = trusted_chain(tsa.der)
+    leaf_der = tsa.der[0]
+    for v2, digest in ((False, "sha1"), (True, "sha256")):
+        known = trusted.known_ess[v2]
+        assert len(known) == 2  # with and without issuerSerial
+        for value in known:
+            (ess,) = parse_ess_cert_ids(value, v2=v2)
+            assert ess.cert_hash == hashlib.new(digest, leaf_der).digest()
+    # what the forged responses carry is one of them, and they verify
+    assert ours(Forge(tsa).build(), MESSAGE, tsa.der) is None
+    assert ours(Forge(tsa, signing_cert="v1").build(), MESSAGE, tsa.der) is None
+
+
+def test_known_signing_certificate_encoding_of_another_chain_refused(tsa: TsaChain) -> None:
+    other = make_tsa_chain()
+    body = Forge(tsa).build()
+    assert ours(body, MESSAGE, tsa.der) is None
+    reason = ours(body, MESSAGE, other.der)
+    assert reason is not None
+    assert "sid to name the trusted TSA leaf" in reason
+    # the sid check comes first; the ESS check alone refuses the other chain's encoding
+    trusted, foreign = trusted_chain(tsa.der), trusted_chain(other.der)
+    assert not trusted.known_ess[True] & foreign.known_ess[True]

@@ -222,7 +222,8 @@ def _attributes(buf: bytes, begin: int, end: int) -> dict[str, tuple[bytes, ...]
         kind = decode_oid(attr.oid("an Attribute type"))
         names = _attribute_names(kind)
         values = attr.sub(SET, names[0])
-        attr.done(names[1])
+        if attr.pos != attr.end:
+            attr.done(names[1])
         items: list[bytes] = []
         while values.pos < values.end:
             start = values.pos
@@ -230,7 +231,8 @@ def _attributes(buf: bytes, begin: int, end: int) -> dict[str, tuple[bytes, ...]
             items.append(buf[start : values.pos])
         if kind in out:
             raise TimestampFormatError(f"expected attribute {kind} once, found it twice")
-        check_set_order(items, names[0])
+        if len(items) > 1:
+            check_set_order(items, names[0])
         out[kind] = tuple(items)
     check_set_order(encodings, "the signed attributes")
     return out

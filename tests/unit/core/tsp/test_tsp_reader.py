@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sigstack.core.tsp.der import Cursor, TimestampFormatError
+from sigstack.core.tsp.der import Cursor, TimestampFormatError, check_set_order
 
 
 def _cursor(data: bytes) -> Cursor:
@@ -83,3 +83,29 @@ def test_sub_reads_the_content_and_advances() -> None:
 def test_sub_non_minimal_length_refused() -> None:
     with pytest.raises(TimestampFormatError, match="shortest-form"):
         _cursor(b"\x30\x81\x03\x02\x01\x05").sub(0x30, "s")
+
+
+@pytest.mark.parametrize(
+    "items",
+    [
+        [b"\x30\x01\x01", b"\x30\x01\x02"],
+        [b"\x30\x01", b"\x30\x01\x00"],  # a prefix sorts first
+        [b"\x30\x01\x00", b"\x30\x01"],  # equal once 0-padded (X.690 §11.6)
+        [b"\x04\x00", b"\x04\x00", b"\x31\x00"],
+    ],
+)
+def test_set_order_accepted(items: list[bytes]) -> None:
+    check_set_order(items, "s")
+
+
+@pytest.mark.parametrize(
+    "items",
+    [
+        [b"\x30\x01\x02", b"\x30\x01\x01"],
+        [b"\x30\x01\x01", b"\x30\x01"],  # longer one first, not 0-padding
+        [b"\x04\x00", b"\x31\x00", b"\x30\x00"],
+    ],
+)
+def test_set_order_refused(items: list[bytes]) -> None:
+    with pytest.raises(TimestampFormatError, match="DER SET OF order"):
+        check_set_order(items, "s")

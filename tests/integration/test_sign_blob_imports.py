@@ -2,7 +2,9 @@
 
 A regression test on imports, not on timing (docs/benchmarks.md): the command's process
 must sign without cryptography's X.509 and serialization packages (the CSR, the certificate
-and the SCT check are read and written as DER by ``core.x509``), PyJWT (the token check reads the JWT itself), httpx/httpcore (plain
+and the SCT check are read and written as DER by ``core.x509``), ``http.client`` (plain
+``http://`` is framed by ``clients._http1``), ``dataclasses`` (the values on this path are
+NamedTuples, docs/adr/0005-start-up-path.md), PyJWT (the token check reads the JWT itself), httpx/httpcore (plain
 ``http://`` goes through the standard library), rfc3161-client and asn1crypto (the
 timestamp request is built by ``sign._tsq``), the IDNA codec (ASCII host names), the
 ``id`` package and the sign-in flows
@@ -47,6 +49,8 @@ HEAVY = (
     "cryptography.x509",
     "cryptography.hazmat.primitives.serialization",
     "sigstack.sign.key_signer",
+    "http.client",
+    "dataclasses",
 )
 
 # Runs the console script's function (sigstack.cli.main:main) in a fresh interpreter, then

@@ -1,5 +1,6 @@
 """Plain ``http://`` for httpx clients: :class:`PlainHTTPTransport`, an httpx transport over
-:class:`~sigstack.clients._stdhttp.PlainPool` (the standard library's ``http.client``).
+:class:`~sigstack.clients._stdhttp.PlainPool` (our HTTP/1.1 framing,
+:mod:`sigstack.clients._http1`).
 
 The clients' own ``http://`` requests use the pool directly (no httpx at all); this
 adapter serves code that holds an ``httpx.Client`` and wants the same keep-alive pool
@@ -13,10 +14,9 @@ Accept-Encoding, Content-Length, …); answers come back as :class:`httpx.Respon
 
 from __future__ import annotations
 
-import http.client
-
 import httpx
 
+from sigstack.clients._http1 import Connection
 from sigstack.clients._stdhttp import PlainPool, Unreachable
 
 __all__ = ["PlainHTTPTransport"]
@@ -40,7 +40,7 @@ class PlainHTTPTransport(httpx.BaseTransport):
         self._pool = pool if pool is not None else PlainPool()
 
     @property
-    def _connections(self) -> dict[tuple[str, int], http.client.HTTPConnection]:
+    def _connections(self) -> dict[tuple[str, int], Connection]:
         return self._pool._connections
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:

@@ -1,13 +1,13 @@
-"""Plain ``http://`` over the standard library's ``http.client``, without httpx.
+"""Plain ``http://`` without httpx: a keep-alive pool over :mod:`sigstack.clients._http1`.
 
-:class:`PlainPool` keeps one keep-alive ``HTTPConnection`` per host and port and answers a
-:class:`PlainResponse`, which has the part of ``httpx.Response`` the clients read
-(``status_code``, ``is_success``, ``headers.get``, ``content``, ``text``, ``json()``,
-``request.method``/``request.url``). A short-lived process that only talks to a local stack
-(``sigstack sign-blob``) then imports neither httpx nor httpcore (docs/benchmarks.md); the
-clients take this path for ``http://`` URLs unless a caller gives them an httpx transport.
-:class:`~sigstack.clients._plain.PlainHTTPTransport` puts the same pool behind httpx's
-transport interface.
+:class:`PlainPool` keeps one keep-alive :class:`~sigstack.clients._http1.Connection` per
+host and port and answers a :class:`PlainResponse`, which has the part of ``httpx.Response``
+the clients read (``status_code``, ``is_success``, ``headers.get``, ``content``, ``text``,
+``json()``, ``request.method``/``request.url``). A short-lived process that only talks to a
+local stack (``sigstack sign-blob``) then imports neither httpx nor ``http.client``
+(docs/benchmarks.md); the clients take this path for ``http://`` URLs unless a caller gives
+them an httpx transport. :class:`~sigstack.clients._plain.PlainHTTPTransport` puts the same
+pool behind httpx's transport interface.
 
 A peer that cannot be reached, stalls or breaks the protocol raises :class:`Unreachable`
 with httpx's name for that failure (``ConnectError``, ``ConnectTimeout``, ``ReadTimeout``,
@@ -17,16 +17,14 @@ with httpx's name for that failure (``ConnectError``, ``ConnectTimeout``, ``Read
 
 from __future__ import annotations
 
-import http.client
 import json
 import select
-import socket
 import threading
 import zlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from email.message import Message
 from urllib.parse import urlencode, urlsplit
+
+from sigstack.clients._http1 import Connection, Headers, ProtocolError
 
 __all__ = ["PlainPool", "PlainResponse", "RequestLine", "Unreachable", "with_query"]
 
@@ -39,12 +37,14 @@ class Unreachable(Exception):
         self.kind = kind
 
 
-@dataclass(frozen=True)
 class RequestLine:
     """What an error message names: ``{method} {url}``."""
 
-    method: str
-    url: str
+    __slots__ = ("method", "url")
+
+    def __init__(self, method: str, url: str) -> None:
+        self.method = method
+        self.url = url
 
 
 class PlainResponse:
@@ -53,7 +53,7 @@ class PlainResponse:
     def __init__(
         self,
         status_code: int,
-        headers: Message,
+        headers: Headers,
         content: bytes,
         request: RequestLine,
         http_version: str,
@@ -70,7 +70,7 @@ class PlainResponse:
 
     @property
     def text(self) -> str:
-        charset = self.headers.get_content_charset() or "utf-8"
+        charset = self.headers.content_charset() or "utf-8"
         try:
             return self.content.decode(charset, errors="replace")
         except LookupError:  # an unknown charset name
@@ -107,17 +107,7 @@ def _decoded(content: bytes, encoding: str | None, request: RequestLine) -> byte
     return content
 
 
-def _connect_ascii(
-    address: tuple[str, int], timeout: float | None, source: tuple[str, int] | None = None
-) -> socket.socket:
-    """``socket.create_connection`` for an ASCII host name, given as bytes: a ``str`` host
-    is IDNA-encoded first, which loads ``encodings.idna``, ``stringprep`` and
-    ``unicodedata`` (~1.5 ms) for nothing (an ASCII name encodes to itself)."""
-    host = address[0].encode("ascii")  # getaddrinfo takes bytes; typeshed says str only
-    return socket.create_connection((host, address[1]), timeout, source)  # type: ignore[arg-type]
-
-
-def _stale(connection: http.client.HTTPConnection) -> bool:
+def _stale(connection: Connection) -> bool:
     """An idle keep-alive socket that is readable was closed (or spoken to) by the peer."""
     sock = connection.sock
     if sock is None:
@@ -134,29 +124,26 @@ class PlainPool:
     """
 
     def __init__(self) -> None:
-        self._connections: dict[tuple[str, int], http.client.HTTPConnection] = {}
+        self._connections: dict[tuple[str, int], Connection] = {}
         self._lock = threading.Lock()
 
     def _connection(
         self, host: str, port: int, connect_timeout: float | None, read_timeout: float | None
-    ) -> http.client.HTTPConnection:
+    ) -> Connection:
         key = (host, port)
         connection = self._connections.get(key)
         if connection is not None and _stale(connection):
             connection.close()
         if connection is None:
-            connection = http.client.HTTPConnection(host, port)
-            if host.isascii():
-                connection._create_connection = _connect_ascii  # type: ignore[attr-defined]
-            self._connections[key] = connection
+            connection = self._connections[key] = Connection(host, port)
         if connection.sock is None:
-            connection.timeout = connect_timeout
             try:
-                connection.connect()
+                connection.connect(connect_timeout)
             except TimeoutError as exc:
                 raise Unreachable("ConnectTimeout", str(exc) or "timed out") from exc
             except OSError as exc:
                 raise Unreachable("ConnectError", str(exc)) from exc
+        assert connection.sock is not None
         connection.sock.settimeout(read_timeout)
         return connection
 
@@ -194,24 +181,20 @@ class PlainPool:
                 parts.hostname, parts.port or 80, connect_timeout, read_timeout
             )
             try:
-                connection.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
-                for name, value in sent:
-                    connection.putheader(name, value)
-                connection.endheaders(body or None)
-                answer = connection.getresponse()
-                content = answer.read()
+                answer = connection.request(method, target, sent, body)
             except TimeoutError as exc:
                 connection.close()
                 raise Unreachable("ReadTimeout", str(exc) or "timed out") from exc
-            except http.client.HTTPException as exc:
+            except ProtocolError as exc:
                 connection.close()
-                raise Unreachable("RemoteProtocolError", f"{type(exc).__name__}: {exc}") from exc
+                raise Unreachable("RemoteProtocolError", str(exc)) from exc
             except OSError as exc:
                 connection.close()
                 raise Unreachable("ReadError", str(exc)) from exc
             if answer.will_close:
                 connection.close()
         line = RequestLine(method, url)
+        content = answer.content
         return PlainResponse(
             answer.status,
             answer.headers,

@@ -9,8 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sigstack.core.tlog.values import InclusionProof, LogEntryV1
 from sigstack.errors import (
@@ -18,8 +17,7 @@ from sigstack.errors import (
 )
 
 
-@dataclass(frozen=True)
-class LogInfo:
+class LogInfo(NamedTuple):
     """``GET /api/v1/log``: the latest tree head, unverified."""
 
     root_hash: bytes
@@ -28,8 +26,7 @@ class LogInfo:
     tree_id: str
 
 
-@dataclass(frozen=True)
-class ConsistencyProof:
+class ConsistencyProof(NamedTuple):
     """``GET /api/v1/log/proof``: hashes proving ``first_size`` ⊑ ``last_size``, unverified."""
 
     first_size: int
@@ -38,8 +35,7 @@ class ConsistencyProof:
     hashes: tuple[bytes, ...]
 
 
-@dataclass(frozen=True)
-class TransparencyLogEntryV2:
+class TransparencyLogEntryV2(NamedTuple):
     """``POST /api/v2/log/entries``: protobuf-specs ``TransparencyLogEntry``, unverified."""
 
     log_index: int

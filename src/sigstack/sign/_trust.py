@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from sigstack.core.trust.model import TrustedRoot
 from sigstack.core.x509.spki import SpkiKey, load_spki
@@ -17,8 +17,7 @@ from sigstack.core.x509.spki import SpkiKey, load_spki
 __all__ = ["CTKey", "ct_keys", "ct_keys_at"]
 
 
-@dataclass(frozen=True)
-class CTKey:
+class CTKey(NamedTuple):
     """A CT log key of the trusted root, its log ID and the window it is trusted for."""
 
     public_key: SpkiKey

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple, Self
 
 from sigstack.core.trust.parse import parse_trusted_root
 from sigstack.core.trust.signing_config import parse_signing_config, select
@@ -30,10 +29,7 @@ def _object(value: object, field: str) -> Mapping[str, Any]:
     return value
 
 
-@dataclass(frozen=True)
-class SigningContext:
-    """The services to sign with and the CT log keys their certificates must be logged by."""
-
+class _Services(NamedTuple):
     ca_url: str
     rekor_url: str
     rekor_version: int  # 1 or 2
@@ -41,18 +37,38 @@ class SigningContext:
     ct_keys: Sequence[CTKey]
     oidc_url: str | None = None  # the identity provider to ask for a token (``oidcUrls``)
 
-    def __post_init__(self) -> None:
-        if self.rekor_version not in (1, 2):
+
+class SigningContext(_Services):
+    """The services to sign with and the CT log keys their certificates must be logged by.
+
+    An immutable ``NamedTuple`` record (a start-up-path value, docs/adr/0005-start-up-path.md)
+    whose constructor refuses a Rekor version other than 1 or 2, and Rekor v2 without a TSA.
+    """
+
+    __slots__ = ()
+
+    def __new__(
+        cls,
+        *,
+        ca_url: str,
+        rekor_url: str,
+        rekor_version: int,
+        tsa_urls: Sequence[str],
+        ct_keys: Sequence[CTKey],
+        oidc_url: str | None = None,
+    ) -> Self:
+        if rekor_version not in (1, 2):
             raise FormatError(
-                f"expected Rekor major version 1 or 2, found {self.rekor_version}",
+                f"expected Rekor major version 1 or 2, found {rekor_version}",
                 field="rekorTlogUrls",
             )
-        if self.rekor_version == 2 and not self.tsa_urls:
+        if rekor_version == 2 and not tsa_urls:
             raise FormatError(
                 "signing with Rekor v2 needs a timestamp authority (a v2 entry carries no "
                 "signed time), and the signing config selects none: add a tsaUrls service",
                 field="tsaUrls",
             )
+        return super().__new__(cls, ca_url, rekor_url, rekor_version, tsa_urls, ct_keys, oidc_url)
 
     @classmethod
     def from_trust_config(

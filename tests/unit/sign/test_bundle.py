@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import replace
 
 import pytest
 
@@ -50,9 +49,9 @@ def test_v1_answer_converted_as_the_clients_do() -> None:
 @pytest.mark.parametrize(
     "entry",
     [
-        replace(ENTRY, inclusion_proof=None),
-        replace(ENTRY, inclusion_proof=replace(PROOF, checkpoint="")),
-        replace(ENTRY, signed_entry_timestamp=None),
+        ENTRY._replace(inclusion_proof=None),
+        ENTRY._replace(inclusion_proof=PROOF._replace(checkpoint="")),
+        ENTRY._replace(signed_entry_timestamp=None),
     ],
     ids=["no-proof", "no-checkpoint", "no-set"],
 )

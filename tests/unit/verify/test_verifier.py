@@ -97,8 +97,8 @@ def test_dsse_result_carries_the_payload() -> None:
 
 
 def _shift_logs(root: TrustedRoot, valid_for: ValidFor) -> TrustedRoot:
-    logs = tuple(dataclasses.replace(t, valid_for=valid_for) for t in root.tlogs)
-    return dataclasses.replace(root, tlogs=logs)
+    logs = tuple(t._replace(valid_for=valid_for) for t in root.tlogs)
+    return root._replace(tlogs=logs)
 
 
 def test_log_key_must_be_valid_at_the_integrated_time() -> None:
@@ -127,8 +127,8 @@ def test_rekor_v2_log_key_must_be_valid_at_the_timestamp() -> None:
 
 def test_ct_key_must_be_valid_at_the_sct_time() -> None:
     late = ValidFor(datetime(2025, 1, 1, tzinfo=UTC))
-    ctlogs = tuple(dataclasses.replace(t, valid_for=late) for t in ROOT.ctlogs)
-    root = dataclasses.replace(ROOT, ctlogs=ctlogs)
+    ctlogs = tuple(t._replace(valid_for=late) for t in ROOT.ctlogs)
+    root = ROOT._replace(ctlogs=ctlogs)
     with pytest.raises(VerificationFailure) as info:
         Verifier(root, clock=lambda: NOW).verify_artifact(
             _bundle(), ARTIFACT, Identity(SUBJECT, ISSUER)

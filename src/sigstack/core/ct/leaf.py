@@ -14,7 +14,7 @@ leaf commit to identical bytes.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from sigstack.core.ct.encoding import Reader, u8, u16, u64, vector
 from sigstack.errors import FormatError
@@ -75,8 +75,7 @@ def merkle_tree_leaf_x509(
     return _leaf(timestamp, signed_entry_x509(certificate_der), extensions)
 
 
-@dataclass(frozen=True, slots=True)
-class ParsedLeaf:
+class ParsedLeaf(NamedTuple):
     """The fields of a ``MerkleTreeLeaf``; ``issuer_key_hash`` is empty for x509 entries."""
 
     timestamp: int

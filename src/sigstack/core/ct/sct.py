@@ -17,8 +17,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, NamedTuple, Self
 
 from sigstack.core.ct.encoding import Reader, u8, u64, vector
 from sigstack.core.ct.leaf import signed_entry_precert, signed_entry_x509
@@ -55,8 +54,7 @@ _CERTIFICATE_TIMESTAMP = 0
 _LOG_ID_SIZE = 32
 
 
-@dataclass(frozen=True)
-class SignedCertificateTimestamp:
+class SignedCertificateTimestamp(NamedTuple):
     """One SCT as RFC 6962 §3.2 defines it; ``timestamp`` in milliseconds since the epoch."""
 
     version: int

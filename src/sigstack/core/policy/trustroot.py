@@ -19,7 +19,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -125,7 +125,7 @@ def _rekor(log: _Log) -> TransparencyLogInstance:
     v1 = rekor_v1_log(log.base_url, _key(log), _EPOCH)
     if log.log_id is None or log.log_id == v1.log_id:
         return v1
-    return replace(v1, log_id=log.log_id, checkpoint_key_id=log.log_id)
+    return v1._replace(log_id=log.log_id, checkpoint_key_id=log.log_id)
 
 
 def _log_id(node: Node) -> bytes:

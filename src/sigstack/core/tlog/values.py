@@ -8,13 +8,12 @@ and signature machinery (sigstore-clients.md §5.3, §6.3).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = ["InclusionProof", "LogEntryV1"]
 
 
-@dataclass(frozen=True)
-class InclusionProof:
+class InclusionProof(NamedTuple):
     """An inclusion proof as Rekor v1 and v2 send it: audit path and the checkpoint it ends at."""
 
     log_index: int
@@ -24,8 +23,7 @@ class InclusionProof:
     checkpoint: str
 
 
-@dataclass(frozen=True)
-class LogEntryV1:
+class LogEntryV1(NamedTuple):
     """A Rekor v1 ``LogEntryAnon`` with its key (the 64- or 80-hex entry UUID)."""
 
     uuid: str

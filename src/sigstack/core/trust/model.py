@@ -6,6 +6,9 @@ with its strict models (§2.1): camelCase keys, ``bytes`` as standard base64, ti
 as RFC 3339 in UTC with a ``Z``, no unknown or empty optional keys.
 
 Pure: values in, dictionaries and bytes out. Times are fields, never read from a clock.
+The values are immutable ``NamedTuple`` records, not dataclasses: this module is on the
+start-up path of ``sigstack sign-blob``, where creating eight dataclasses (and importing
+``dataclasses``/``inspect``) cost ~10 ms (docs/adr/0005-start-up-path.md).
 """
 
 from __future__ import annotations
@@ -13,9 +16,8 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol, Self
 
 from sigstack.errors import FormatError
 
@@ -56,17 +58,21 @@ class _Renderable(Protocol):
     def to_json(self) -> dict[str, Any]: ...
 
 
-@dataclass(frozen=True)
-class ValidFor:
-    """protobuf-specs ``TimeRange``: ``start`` required, ``end`` open when ``None``."""
-
+class _TimeRange(NamedTuple):
     start: datetime
     end: datetime | None = None
 
-    def __post_init__(self) -> None:
-        rfc3339(self.start)
-        if self.end is not None and rfc3339(self.end) < rfc3339(self.start):
-            raise FormatError(f"validFor ends ({self.end}) before it starts ({self.start})")
+
+class ValidFor(_TimeRange):
+    """protobuf-specs ``TimeRange``: ``start`` required, ``end`` open when ``None``."""
+
+    __slots__ = ()
+
+    def __new__(cls, start: datetime, end: datetime | None = None) -> Self:
+        rfc3339(start)
+        if end is not None and rfc3339(end) < rfc3339(start):
+            raise FormatError(f"validFor ends ({end}) before it starts ({start})")
+        return super().__new__(cls, start, end)
 
     def to_json(self) -> dict[str, Any]:
         """``{"start": …, "end"?: …}``."""
@@ -76,8 +82,7 @@ class ValidFor:
         return out
 
 
-@dataclass(frozen=True)
-class TransparencyLogInstance:
+class TransparencyLogInstance(NamedTuple):
     """One Rekor or CT log key (§2.3 ``TransparencyLogInstance``)."""
 
     base_url: str
@@ -108,8 +113,7 @@ class TransparencyLogInstance:
         return out
 
 
-@dataclass(frozen=True)
-class CertificateAuthority:
+class CertificateAuthority(NamedTuple):
     """A CA or TSA chain (§2.3 ``CertificateAuthority``); chain order is the builder's rule."""
 
     organization: str
@@ -133,8 +137,7 @@ class CertificateAuthority:
         return out
 
 
-@dataclass(frozen=True)
-class TrustedRoot:
+class TrustedRoot(NamedTuple):
     """``TrustedRoot`` v0.1 (§2.3): keep every past instance, each with its ``validFor``."""
 
     tlogs: Sequence[TransparencyLogInstance]
@@ -153,8 +156,7 @@ class TrustedRoot:
         }
 
 
-@dataclass(frozen=True)
-class Service:
+class Service(NamedTuple):
     """A ``Service`` of a signing config (§2.5); ``operator`` is required by sigstore-python."""
 
     url: str
@@ -172,18 +174,36 @@ class Service:
         }
 
 
-@dataclass(frozen=True)
 class ServiceConfig:
-    """``ServiceConfiguration``: selector ``ALL`` | ``ANY`` | ``EXACT`` (with ``count``)."""
+    """``ServiceConfiguration``: selector ``ALL`` | ``ANY`` | ``EXACT`` (with ``count``).
 
-    selector: str = "ANY"
-    count: int | None = None
+    A plain immutable class: a ``NamedTuple`` field may not be called ``count``."""
 
-    def __post_init__(self) -> None:
-        if self.selector not in ("ALL", "ANY", "EXACT"):
-            raise FormatError(f"selector must be ALL, ANY or EXACT, found {self.selector!r}")
-        if (self.selector == "EXACT") != (self.count is not None):
+    __slots__ = ("count", "selector")
+    selector: str
+    count: int | None
+
+    def __init__(self, selector: str = "ANY", count: int | None = None) -> None:
+        if selector not in ("ALL", "ANY", "EXACT"):
+            raise FormatError(f"selector must be ALL, ANY or EXACT, found {selector!r}")
+        if (selector == "EXACT") != (count is not None):
             raise FormatError("a count goes with the EXACT selector, and only with it")
+        object.__setattr__(self, "selector", selector)
+        object.__setattr__(self, "count", count)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"ServiceConfig is immutable: cannot set {name}")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ServiceConfig):
+            return NotImplemented
+        return (self.selector, self.count) == (other.selector, other.count)
+
+    def __hash__(self) -> int:
+        return hash((self.selector, self.count))
+
+    def __repr__(self) -> str:
+        return f"ServiceConfig(selector={self.selector!r}, count={self.count!r})"
 
     def to_json(self) -> dict[str, Any]:
         """The protobuf-JSON object."""
@@ -193,16 +213,15 @@ class ServiceConfig:
         return out
 
 
-@dataclass(frozen=True)
-class SigningConfig:
+class SigningConfig(NamedTuple):
     """``SigningConfig`` v0.2 (§2.5); selectors default to ``ANY``, as sigstore-js requires."""
 
     ca_urls: Sequence[Service]
     oidc_urls: Sequence[Service]
     rekor_tlog_urls: Sequence[Service]
     tsa_urls: Sequence[Service]
-    rekor_tlog_config: ServiceConfig = field(default_factory=ServiceConfig)
-    tsa_config: ServiceConfig = field(default_factory=ServiceConfig)
+    rekor_tlog_config: ServiceConfig = ServiceConfig()
+    tsa_config: ServiceConfig = ServiceConfig()
 
     def to_json(self) -> dict[str, Any]:
         """The protobuf-JSON document."""
@@ -217,8 +236,7 @@ class SigningConfig:
         }
 
 
-@dataclass(frozen=True)
-class ClientTrustConfig:
+class ClientTrustConfig(NamedTuple):
     """``ClientTrustConfig`` v0.1 (§2.1): what ``sigstore --trust-config FILE`` reads."""
 
     trusted_root: TrustedRoot

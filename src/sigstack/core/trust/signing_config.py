@@ -22,9 +22,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sigstack.core.trust.model import (
     SIGNING_CONFIG_MEDIA_TYPE,
@@ -179,8 +178,7 @@ def select_services(
     return chosen
 
 
-@dataclass(frozen=True)
-class Selection:
+class Selection(NamedTuple):
     """What to sign with (§2.5 step 4): the CA, the logs (sign to ``tlogs[0]``), every
     selected TSA, and the identity provider if any."""
 

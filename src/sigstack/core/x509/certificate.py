@@ -15,8 +15,8 @@ explicit DEFAULT FALSE, times as UTCTime (years 1950–2049) or GeneralizedTime 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from sigstack.core.x509.der import encode_tlv, read_tlv
 from sigstack.errors import FormatError
@@ -28,8 +28,7 @@ _UTC_TIME, _GENERALIZED_TIME = 0x17, 0x18
 _VERSION, _ISSUER_UID, _SUBJECT_UID, _EXTENSIONS = 0xA0, 0x81, 0x82, 0xA3
 
 
-@dataclass(frozen=True, slots=True)
-class Extension:
+class Extension(NamedTuple):
     """One ``Extension`` (RFC 5280 §4.1): ``oid`` is the DER content of its OBJECT IDENTIFIER."""
 
     oid: bytes
@@ -37,8 +36,7 @@ class Extension:
     value: bytes  # the contents of extnValue's OCTET STRING
 
 
-@dataclass(frozen=True, slots=True)
-class Certificate:
+class Certificate(NamedTuple):
     """The parts of one certificate a signer reads; every ``bytes`` is the CA's own DER."""
 
     der: bytes

@@ -71,12 +71,23 @@ _CA_POLICY = ExtensionPolicy.webpki_defaults_ca().may_be_present(
 _EE_POLICY = ExtensionPolicy.permit_all()
 
 
+#: ``issuer_key_hash`` of each trust-store certificate object, by identity; each entry
+#: keeps its certificate alive, so an id is never reused while it is listed. Trust
+#: material only, bounded.
+_KEY_HASHES: dict[int, tuple[x509.Certificate, bytes]] = {}
+_MAX_KEY_HASHES = 1024
+
+
 @lru_cache(maxsize=64)
 def _store(anchors: tuple[bytes, ...]) -> tuple[PolicyBuilder, frozenset[int]]:
     """A policy builder over the trust store of these CA certificates (DER), parsed once
     per set (pure; cached), and the identities of the store's certificate objects (a path
     the verifier builds holds the store's objects, and keeps them alive)."""
     certs = [x509.load_der_x509_certificate(der) for der in anchors]
+    if len(_KEY_HASHES) > _MAX_KEY_HASHES:
+        _KEY_HASHES.clear()
+    for cert in certs:
+        _KEY_HASHES[id(cert)] = (cert, issuer_key_hash(cert))
     builder = (
         PolicyBuilder()
         .store(Store(certs))
@@ -137,9 +148,12 @@ def _millis(moment: datetime) -> int:
     return (moment - _EPOCH) // _MILLISECOND
 
 
-@lru_cache(maxsize=64)
 def _issuer_key_hash(issuer: x509.Certificate) -> bytes:
-    """RFC 6962 §3.2 ``issuer_key_hash`` (pure; cached by the certificate, i.e. its DER)."""
+    """RFC 6962 §3.2 ``issuer_key_hash``: computed once per trust-store certificate object
+    (the issuer on a built path is one), else from the certificate."""
+    known = _KEY_HASHES.get(id(issuer))
+    if known is not None and known[0] is issuer:
+        return known[1]
     return issuer_key_hash(issuer)
 
 

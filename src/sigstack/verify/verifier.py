@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 
 from cryptography import x509
 
-from sigstack.core.bundle import Bundle, TlogEntry
+from sigstack.core.bundle import Bundle, DsseEnvelope, TlogEntry
 from sigstack.core.dsse import pae
 from sigstack.core.keys import (
     PublicKey,
@@ -161,14 +161,20 @@ class Verifier:
         _tlog.verify_promise(entry, log)
 
     def _result(
-        self, leaf: x509.Certificate | None, entry: TlogEntry, times: list[datetime]
+        self,
+        leaf: x509.Certificate | None,
+        entry: TlogEntry,
+        times: list[datetime],
+        envelope: DsseEnvelope | None = None,
     ) -> VerificationResult:
         sans = certificate_san(leaf) if leaf is not None else []
         return VerificationResult(
-            identity=sans[0] if sans else None,
-            issuer=certificate_issuer(leaf) if leaf is not None else None,
-            log_entries=(entry,),
-            verified_times=tuple(times),
+            sans[0] if sans else None,
+            certificate_issuer(leaf) if leaf is not None else None,
+            (entry,),
+            tuple(times),
+            envelope.payload_type if envelope is not None else None,
+            envelope.payload if envelope is not None else None,
         )
 
     # -- public ---------------------------------------------------------------------------
@@ -218,12 +224,4 @@ class Verifier:
         except Error as exc:
             raise SignatureMismatchError(str(exc), field="dsseEnvelope.signatures") from exc
         _entry.check_dsse_entry(entry, envelope.payload, pae_bytes, signature, signer)
-        result = self._result(leaf, entry, times)
-        return VerificationResult(
-            result.identity,
-            result.issuer,
-            result.log_entries,
-            result.verified_times,
-            envelope.payload_type,
-            envelope.payload,
-        )
+        return self._result(leaf, entry, times, envelope)

@@ -17,14 +17,16 @@ Structures (ASN.1 from the RFCs):
 
 Every malformed input raises :class:`TimestampFormatError` naming what was expected and
 what was found; the generic DER reading is :mod:`.der`. Parsing is separate from
-verification (:mod:`.verify`).
+verification (:mod:`.verify`). The decoded records are immutable ``NamedTuple`` records (a set of
+them is built per timestamp verified, and they build several times faster than frozen
+dataclasses).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import NamedTuple
 
 from sigstack.core.tsp.der import (
     BIT_STRING,
@@ -56,16 +58,14 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class MessageImprint:
+class MessageImprint(NamedTuple):
     """RFC 3161 §2.4.1 ``MessageImprint``: hash algorithm (dotted OID) and the hash."""
 
     hash_algorithm: str
     message: bytes
 
 
-@dataclass(frozen=True)
-class TstInfo:
+class TstInfo(NamedTuple):
     """RFC 3161 §2.4.2 ``TSTInfo``, the fields verification reads; ``der`` is the eContent."""
 
     version: int
@@ -77,8 +77,7 @@ class TstInfo:
     der: bytes
 
 
-@dataclass(frozen=True)
-class EssCertId:
+class EssCertId(NamedTuple):
     """One ``ESSCertID``/``ESSCertIDv2``: hash algorithm (dotted), hash, issuerSerial DERs."""
 
     hash_algorithm: str
@@ -87,8 +86,7 @@ class EssCertId:
     serial_number: int | None
 
 
-@dataclass(frozen=True)
-class SignerInfo:
+class SignerInfo(NamedTuple):
     """RFC 5652 §5.3 ``SignerInfo``, decoded for verification.
 
     ``sid_issuer`` is the issuer Name TLV and ``sid_serial`` the serial of an
@@ -115,8 +113,7 @@ class SignerInfo:
         return b"\x31" + self.signed_attrs[1:]
 
 
-@dataclass(frozen=True)
-class TimeStampResponse:
+class TimeStampResponse(NamedTuple):
     """A decoded ``TimeStampResp``: status, and the token's parts when granted."""
 
     status: int

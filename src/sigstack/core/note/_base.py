@@ -7,7 +7,6 @@ root's ``checkpointKeyId``; a signature line carries only its first 4 bytes (the
 
 from __future__ import annotations
 
-import base64
 import binascii
 import hashlib
 import re
@@ -25,10 +24,12 @@ __all__ = [
     "SIG_TYPE_ED25519",
     "NoteSigner",
     "NoteVerifier",
+    "canonical_b64decode",
     "check_key_name",
     "ecdsa_key_id",
     "ed25519_key_id",
     "note_key_id",
+    "plain_key_name",
     "rsa_key_id",
     "strict_b64decode",
 ]
@@ -51,6 +52,12 @@ def _shown(value: str, limit: int = 60) -> str:
 _ASCII_BAD_NAME = re.compile(r"[\x00-\x20+]")
 
 
+def plain_key_name(name: str) -> bool:
+    """True for a non-empty ASCII key name without spaces, controls or '+' (the usual case);
+    False means :func:`check_key_name` must decide (it may still accept a Unicode name)."""
+    return bool(name) and name.isascii() and _ASCII_BAD_NAME.search(name) is None
+
+
 def check_key_name(name: str, *, field: str = "name") -> None:
     """Raise :class:`FormatError` unless ``name`` is a valid key name.
 
@@ -70,17 +77,29 @@ def check_key_name(name: str, *, field: str = "name") -> None:
             )
 
 
+def canonical_b64decode(text: str) -> bytes | None:
+    """The bytes ``text`` is the canonical standard base64 (RFC 4648 §4) of, else ``None``.
+
+    Decoding leniently and requiring the re-encoding to equal the input accepts exactly the
+    canonical encodings: a skipped non-alphabet character, bad padding or a non-zero trailing
+    bit breaks the equality.
+    """
+    try:
+        data = text.encode("ascii")
+        raw = binascii.a2b_base64(data)
+    except (UnicodeEncodeError, binascii.Error, ValueError):
+        return None
+    return raw if binascii.b2a_base64(raw, newline=False) == data else None
+
+
 def strict_b64decode(text: str, *, field: str) -> bytes:
     """Decode canonical standard base64 (RFC 4648 §4), as signed-note requires.
 
     Non-alphabet characters, bad padding and non-zero trailing bits are all refused, so that
     ``encode(decode(s)) == s`` for every accepted ``s``.
     """
-    try:
-        raw = base64.b64decode(text.encode("ascii"), validate=True)
-    except (UnicodeEncodeError, binascii.Error, ValueError):
-        raw = None
-    if raw is None or base64.b64encode(raw).decode("ascii") != text:
+    raw = canonical_b64decode(text)
+    if raw is None:
         raise FormatError(
             f"expected standard base64 (RFC 4648 §4); found {_shown(text)}", field=field
         )

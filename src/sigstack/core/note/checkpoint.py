@@ -13,11 +13,15 @@ same string for both (sigstore-clients.md §6.5).
 from __future__ import annotations
 
 import base64
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sigstack.core.note._base import NoteSigner, NoteVerifier, strict_b64decode
+from sigstack.core.note._base import (
+    NoteSigner,
+    NoteVerifier,
+    canonical_b64decode,
+    strict_b64decode,
+)
 from sigstack.core.note.signed_note import parse_signed_note, sign_note, verify_note
 from sigstack.errors import FormatError, SignatureError
 
@@ -25,7 +29,6 @@ __all__ = ["Checkpoint", "open_checkpoint", "parse_checkpoint", "sign_checkpoint
 
 _HASH_SIZE = 32
 _MAX_SIZE = 2**64 - 1
-_SIZE = re.compile(r"0|[1-9][0-9]*")
 _HEADER = ("origin", "size", "root hash")
 
 
@@ -73,7 +76,13 @@ class Checkpoint:
 
 
 def _is_size(line: str) -> bool:
-    return _SIZE.fullmatch(line) is not None and int(line) <= _MAX_SIZE
+    """ASCII decimal without leading zeros (``0|[1-9][0-9]*``), at most 2^64-1."""
+    return (
+        line.isascii()
+        and line.isdigit()
+        and (line[0] != "0" or line == "0")
+        and int(line) <= _MAX_SIZE
+    )
 
 
 def _is_root(line: str) -> bool:
@@ -111,7 +120,10 @@ def parse_checkpoint(text: str) -> Checkpoint:
             field="checkpoint",
         )
     lines = text[:-1].split("\n")
-    missing = _missing_line(lines)
+    # With a valid size on line 2 and at least 3 lines, no header line reads as missing
+    # (a decimal size is never base64 of a 32-byte hash), so _missing_line is not needed.
+    well_placed = len(lines) >= len(_HEADER) and _is_size(lines[1])
+    missing = None if well_placed else _missing_line(lines)
     if len(lines) < len(_HEADER) or missing is not None:
         field = missing or ("origin" if not lines[0] else _HEADER[len(lines)])
         raise FormatError(
@@ -122,24 +134,34 @@ def parse_checkpoint(text: str) -> Checkpoint:
     origin, size, root, *extensions = lines
     if not origin:
         raise FormatError("expected a non-empty origin line; found an empty line", field="origin")
-    if not _is_size(size):
+    if not well_placed:
         raise FormatError(
             "expected a tree size in ASCII decimal without leading zeros, at most 2^64-1; "
             f"found {_shown(size)}",
             field="size",
         )
-    root_hash = strict_b64decode(root, field="root hash")
+    root_hash = canonical_b64decode(root)
+    if root_hash is None:
+        root_hash = strict_b64decode(root, field="root hash")  # raises the refusal
     if len(root_hash) != _HASH_SIZE:
         raise FormatError(
             f"expected base64 of a {_HASH_SIZE}-byte root hash; found {len(root_hash)} bytes",
             field="root hash",
         )
-    for number, line in enumerate(extensions, 4):
-        if not line:
-            raise FormatError(
-                f"expected non-empty extension lines; found line {number} empty", field="extension"
-            )
-    return Checkpoint(origin, int(size), root_hash, tuple(extensions))
+    if "" in extensions:
+        number = extensions.index("") + 4
+        raise FormatError(
+            f"expected non-empty extension lines; found line {number} empty", field="extension"
+        )
+    # Every Checkpoint invariant holds (origin, size range, hash length, non-empty single-line
+    # extensions were checked above), so the instance is built without re-checking.
+    checkpoint = object.__new__(Checkpoint)
+    fields = checkpoint.__dict__
+    fields["origin"] = origin
+    fields["size"] = int(size)
+    fields["root_hash"] = root_hash
+    fields["extensions"] = tuple(extensions)
+    return checkpoint
 
 
 def sign_checkpoint(checkpoint: Checkpoint, signers: Sequence[NoteSigner]) -> str:

@@ -23,10 +23,12 @@ from sigstack.core.note._base import (
     HINT_SIZE,
     NoteSigner,
     NoteVerifier,
+    canonical_b64decode,
     check_key_name,
     ecdsa_key_id,
     ed25519_key_id,
     note_key_id,
+    plain_key_name,
     rsa_key_id,
     strict_b64decode,
 )
@@ -77,6 +79,7 @@ __all__ = [
 #: Most signature lines accepted; the spec requires at least 16 (signed-note "Format").
 MAX_SIGNATURES = 100
 _DASH = "\u2014"  # EM DASH
+_DASH_SPACE = _DASH + " "
 _MIN_DECODED = HINT_SIZE + 1
 
 
@@ -148,31 +151,54 @@ class SignedNote:
         return self.text + "\n" + "".join(sig.render() for sig in self.signatures)
 
 
+def _checked_signature(name: str, key_hash: bytes, signature: bytes) -> NoteSignature:
+    """A :class:`NoteSignature` whose invariants the caller has established (no re-check)."""
+    sig = object.__new__(NoteSignature)
+    fields = sig.__dict__
+    fields["name"] = name
+    fields["key_hash"] = key_hash
+    fields["signature"] = signature
+    return sig
+
+
+def _checked_note(text: str, signatures: tuple[NoteSignature, ...]) -> SignedNote:
+    """A :class:`SignedNote` whose invariants the caller has established (no re-check)."""
+    note = object.__new__(SignedNote)
+    fields = note.__dict__
+    fields["text"] = text
+    fields["signatures"] = signatures
+    return note
+
+
 def _parse_line(line: str, number: int) -> NoteSignature:
-    field = f"signature line {number}"
-    if not line.startswith(_DASH + " "):
+    if not line.startswith(_DASH_SPACE):
         found = repr(line[:2]) if line else "an empty line"
         raise FormatError(
             f"expected a line starting with an em dash (U+2014) and a space; found {found}",
-            field=field,
+            field=f"signature line {number}",
         )
     fields = line[2:].split(" ")
     if len(fields) != 2:
         raise FormatError(
             f"expected '— <key name> <base64>' with single spaces; found {len(fields)} "
             "space-separated field(s) after the dash",
-            field=field,
+            field=f"signature line {number}",
         )
     name, blob = fields
-    check_key_name(name, field=field)
-    raw = strict_b64decode(blob, field=field)
+    if not plain_key_name(name):
+        check_key_name(name, field=f"signature line {number}")
+    raw = canonical_b64decode(blob)
+    if raw is None:
+        raw = strict_b64decode(blob, field=f"signature line {number}")  # raises the refusal
     if len(raw) < _MIN_DECODED:
         raise FormatError(
             f"expected at least {_MIN_DECODED} bytes (4-byte key ID and a signature); "
             f"found {len(raw)}",
-            field=field,
+            field=f"signature line {number}",
         )
-    return NoteSignature(name=name, key_hash=raw[:HINT_SIZE], signature=raw[HINT_SIZE:])
+    # Every NoteSignature invariant holds here (name checked, 4-byte hint and a non-empty
+    # signature from the length check), so the instance is built without re-checking.
+    return _checked_signature(name, raw[:HINT_SIZE], raw[HINT_SIZE:])
 
 
 def parse_signed_note(data: str | bytes) -> SignedNote:
@@ -206,8 +232,10 @@ def parse_signed_note(data: str | bytes) -> SignedNote:
             f"expected at most {MAX_SIGNATURES} signature lines; found {len(lines)}",
             field="signatures",
         )
-    signatures = tuple(_parse_line(line, number) for number, line in enumerate(lines, 1))
-    return SignedNote(text=text, signatures=signatures)
+    signatures = tuple([_parse_line(line, number) for number, line in enumerate(lines, 1)])
+    # SignedNote's invariants hold: ``text`` is a prefix of the checked note ending in "\n",
+    # and 1 to MAX_SIGNATURES lines were counted above.
+    return _checked_note(text, signatures)
 
 
 def sign_note(text: str, signers: Sequence[NoteSigner]) -> SignedNote:

@@ -50,11 +50,29 @@ def decode_fulcio_extension(oid: x509.ObjectIdentifier, extn_value: bytes) -> st
     spec = FULCIO_EXTENSIONS.get(dotted)
     if spec is None:
         raise FormatError(f"{dotted} is not a Fulcio extension OID", field=f"extensions.{dotted}")
-    body = (
-        extn_value
-        if spec.raw
-        else decode_tlv(TAG_UTF8STRING, extn_value, field=f"extensions.{dotted}")
-    )
+    return _decode_value(dotted, spec.raw, extn_value)
+
+
+#: ObjectIdentifier → (dotted OID, raw encoding?) for every Fulcio extension, so a
+#: certificate's extensions are matched by OID without rendering each one's dotted string.
+_BY_OID: dict[x509.ObjectIdentifier, tuple[str, bool]] = {
+    spec.oid: (dotted, spec.raw) for dotted, spec in FULCIO_EXTENSIONS.items()
+}
+
+
+def _decode_value(dotted: str, raw: bool, extn_value: bytes) -> str:
+    """:func:`decode_fulcio_extension` for a known OID; the field name is built on failure."""
+    if raw:
+        body = extn_value
+    elif (
+        len(extn_value) >= 2
+        and extn_value[0] == TAG_UTF8STRING
+        and extn_value[1] < 0x80
+        and len(extn_value) == 2 + extn_value[1]
+    ):
+        body = extn_value[2:]  # a short-form UTF8String spanning the value: decode_tlv's result
+    else:
+        body = decode_tlv(TAG_UTF8STRING, extn_value, field=f"extensions.{dotted}")
     try:
         return body.decode()
     except UnicodeDecodeError:
@@ -69,10 +87,12 @@ def decode_fulcio_extensions(cert: x509.Certificate) -> dict[str, str]:
     """
     out: dict[str, str] = {}
     for ext in _extensions(cert):
-        if ext.oid.dotted_string in FULCIO_EXTENSIONS:
+        known = _BY_OID.get(ext.oid)
+        if known is not None:
+            dotted, raw = known
             value = ext.value
-            raw = value.value if isinstance(value, x509.UnrecognizedExtension) else b""
-            out[ext.oid.dotted_string] = decode_fulcio_extension(ext.oid, raw)
+            extn = value.value if isinstance(value, x509.UnrecognizedExtension) else b""
+            out[dotted] = _decode_value(dotted, raw, extn)
     return out
 
 

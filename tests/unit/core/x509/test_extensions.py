@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 from cryptography import x509
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sigstack.core.x509.der import decode_tlv, utf8string
 from sigstack.core.x509.extensions import (
@@ -116,3 +118,29 @@ def test_decode_rejects_malformed_values(oid: str, value: bytes, message: str) -
 def test_decode_tlv_accepts_exact_values() -> None:
     assert decode_tlv(0x0C, b"\x0c\x00") == b""
     assert decode_tlv(0x0C, utf8string("a" * 128)) == b"a" * 128
+
+
+def _reference(value: bytes) -> tuple[str, str | None]:
+    """decode_tlv then UTF-8, as §3 reads a ``.1.8``+ extnValue: (value or error, field)."""
+    try:
+        return decode_tlv(0x0C, value, field="f").decode(), None
+    except FormatError as exc:
+        return exc.message, exc.field
+    except UnicodeDecodeError:
+        return "value is not UTF-8", "f"
+
+
+@settings(max_examples=1500)
+@given(
+    st.binary(max_size=6).map(lambda tail: b"\x0c" + tail)
+    | st.binary(max_size=4)
+    | st.builds(lambda n, body: b"\x0c" + bytes([n]) + body, st.integers(0, 255), st.binary())
+)
+def test_utf8string_values_decode_as_decode_tlv_does(value: bytes) -> None:
+    expected, field = _reference(value)
+    try:
+        found = decode_fulcio_extension(x509.ObjectIdentifier(V2), value)
+    except FormatError as exc:
+        assert (exc.message, exc.field) == (expected, f"extensions.{V2}" if field else None)
+    else:
+        assert (found, field) == (expected, None)

@@ -39,6 +39,7 @@ ENTRY_TYPE_PRECERT = 1
 _V1 = 0
 _TIMESTAMPED_ENTRY = 0
 _KEY_HASH_SIZE = 32
+_PRECERT_TYPE = u16(ENTRY_TYPE_PRECERT)
 
 
 def signed_entry_x509(certificate_der: bytes) -> bytes:
@@ -54,7 +55,10 @@ def signed_entry_precert(issuer_key_hash: bytes, tbs_certificate: bytes) -> byte
         raise FormatError(f"issuer_key_hash must be 32 bytes, got {len(issuer_key_hash)}")
     if not tbs_certificate:
         raise FormatError("a precert_entry needs a non-empty TBSCertificate")
-    return u16(ENTRY_TYPE_PRECERT) + issuer_key_hash + vector(tbs_certificate, 3)
+    size = len(tbs_certificate)
+    if size >= 1 << 24:
+        vector(tbs_certificate, 3)  # raises the length refusal
+    return b"".join((_PRECERT_TYPE, issuer_key_hash, size.to_bytes(3, "big"), tbs_certificate))
 
 
 def _leaf(timestamp: int, signed_entry: bytes, extensions: bytes) -> bytes:

@@ -52,6 +52,8 @@ SCT_VERSION_V1 = 0
 #: ``SignatureType.certificate_timestamp``.
 _CERTIFICATE_TIMESTAMP = 0
 _LOG_ID_SIZE = 32
+#: ``sct_version = v1 ‖ signature_type = certificate_timestamp``.
+_SIGNED_DATA_HEAD = u8(SCT_VERSION_V1) + u8(_CERTIFICATE_TIMESTAMP)
 
 
 class SignedCertificateTimestamp(NamedTuple):
@@ -182,13 +184,7 @@ def issuer_key_hash(issuer: x509.Certificate) -> bytes:
 
 
 def _signed_data(timestamp: int, signed_entry: bytes, extensions: bytes) -> bytes:
-    return (
-        u8(SCT_VERSION_V1)
-        + u8(_CERTIFICATE_TIMESTAMP)
-        + u64(timestamp)
-        + signed_entry
-        + vector(extensions, 2)
-    )
+    return b"".join((_SIGNED_DATA_HEAD, u64(timestamp), signed_entry, vector(extensions, 2)))
 
 
 def precert_signed_data(

@@ -174,3 +174,35 @@ def test_sign_refuses_ed25519() -> None:
 def test_precert_signed_data_refuses_a_short_key_hash() -> None:
     with pytest.raises(FormatError, match="issuer_key_hash must be 32 bytes, got 31"):
         precert_signed_data(timestamp=TS, issuer_key_hash=KEY_HASH[:31], tbs_certificate=TBS)
+
+
+def test_precert_signed_data_bytes_are_rfc6962_digitally_signed_struct() -> None:
+    """RFC 6962 §3.2: version ‖ signature_type ‖ timestamp ‖ entry_type ‖ key hash ‖
+    TBSCertificate<1..2^24-1> ‖ CtExtensions<0..2^16-1>."""
+    data = precert_signed_data(
+        timestamp=TS, issuer_key_hash=KEY_HASH, tbs_certificate=TBS, extensions=b"ext"
+    )
+    assert data == (struct.pack(">BBQH", 0, 0, TS, 1) + KEY_HASH + b"\0\0\x05" + TBS + b"\0\x03ext")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"timestamp": 2**64}, "does not fit in 8 bytes"),
+        ({"timestamp": -1}, "does not fit in 8 bytes"),
+        ({"tbs_certificate": b""}, "non-empty TBSCertificate"),
+        ({"tbs_certificate": bytes(1 << 24)}, f"{1 << 24} does not fit in 3 bytes"),
+        ({"extensions": bytes(1 << 16)}, f"{1 << 16} does not fit in 2 bytes"),
+    ],
+)
+def test_precert_signed_data_refuses_values_out_of_range(
+    kwargs: dict[str, object], message: str
+) -> None:
+    args: dict[str, object] = {
+        "timestamp": TS,
+        "issuer_key_hash": KEY_HASH,
+        "tbs_certificate": TBS,
+        **kwargs,
+    }
+    with pytest.raises(FormatError, match=message):
+        precert_signed_data(**args)  # type: ignore[arg-type]
